@@ -1,0 +1,129 @@
+// The validated, defaults-filled form of a scenario file. The loader (load.ts) produces it from
+// YAML; the run builder (run.ts) consumes it. Times are integer microseconds, sizes integer bytes.
+import type { Segment } from '../base/bytes.ts';
+
+/** Where a value came from in its file (1-based), for located errors after loading. */
+export interface Location {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** A path into the scenario document, e.g. ['clients', 0, 'script', 2, 'send']. */
+export type DocPath = ReadonlyArray<string | number>;
+
+export interface Scenario {
+  /** Path of the file as given on the command line. */
+  file: string;
+  /** Scenario name (defaults to the file's base name without extension). */
+  name: string;
+  description: string;
+  /** Seed of every random stream (the CLI's --seed overrides it). */
+  seed: number;
+  /** Virtual time at which the run stops, if it has not finished by then. */
+  horizonUs: number;
+  server: ServerSpec;
+  /** Default link settings, applied to every client unless the client overrides them. */
+  network: LinkSpec;
+  /** Clients after expansion of `count` (names `base-1` … `base-N`), in file order. */
+  clients: ClientSpec[];
+  faults: FaultSpec[];
+  expect: Expectation[];
+  /** Location of a path in the file, or the nearest enclosing node that exists. */
+  locate(path: DocPath): Location;
+}
+
+export interface ServerSpec {
+  /** redis.conf directives as written (values as strings), e.g. { maxclients: '10', timeout: '5' }. */
+  config: Record<string, string>;
+  /** RLIMIT_NOFILE of the server process at start. Defaults soft 1024, hard 1048576. */
+  nofile: { soft: number; hard: number };
+  /** Order in which poll reports ready fds: ascending fd, order they became ready, or seeded shuffle. */
+  pollOrder: 'fd' | 'fifo' | 'random';
+  /** Virtual CPU cost of work. Defaults: 2 µs per command, 1 ns per byte read or written. */
+  cost: { commandUs: number; byteNs: number };
+  /** Listening port. Default 6379. */
+  port: number;
+  /** Address the server binds and clients connect to. Default 127.0.0.1. */
+  host: string;
+}
+
+export interface LinkSpec {
+  /** One-way latency. Default 50 µs. */
+  latencyUs: number;
+  /** Extra one-way delay drawn uniformly from [0, jitterUs] per delivery (never reorders). Default 0. */
+  jitterUs: number;
+  /** Bytes per second, 0 = unlimited. Default 0. */
+  bandwidth: number;
+  /** Kernel send buffer capacity of each socket. Default 16384 (Linux's initial wmem). */
+  sndbuf: number;
+  /** Kernel receive buffer capacity of each socket. Default 131072 (Linux's initial rmem). */
+  rcvbuf: number;
+}
+
+/** One argument of a command: text, or `n` counted filler bytes (virtual, never allocated). */
+export type ArgSpec = string | { fill: number };
+
+export interface ClientSpec {
+  name: string;
+  /** When the client calls connect(). Default 0. */
+  connectAtUs: number;
+  /** Link for this client: the scenario's network merged with the client's overrides. */
+  network: LinkSpec;
+  script: Step[];
+  /** Location of the client's entry, for messages. */
+  line: number;
+}
+
+/** One step of a client script, run in order once the client is connected. */
+export type Step =
+  /** Send one command as a RESP multibulk, then wait for one reply (request-response). */
+  | { op: 'call'; args: ArgSpec[] }
+  /** Send one command as a RESP multibulk without waiting. */
+  | { op: 'send'; args: ArgSpec[] }
+  /** Send an inline command line (the text plus "\r\n"). */
+  | { op: 'inline'; text: string }
+  /** Send raw bytes exactly as given (YAML escapes allowed: "\r\n"). */
+  | { op: 'raw'; bytes: Segment[] }
+  /** Send `repeat` copies of the listed commands back to back in one write, without waiting. */
+  | { op: 'pipeline'; commands: ArgSpec[][]; repeat: number }
+  /** Pause the script for a while. */
+  | { op: 'wait'; us: number }
+  /** Wait until this client has received at least `count` replies in total since connecting. */
+  | { op: 'wait-replies'; count: number }
+  /** Wait until the server closes the connection (EOF or reset seen). */
+  | { op: 'wait-closed' }
+  /** Stop calling read(); the kernel buffers fill and the server's writes stall. */
+  | { op: 'stop-reading' }
+  | { op: 'resume-reading' }
+  /** close() the socket (FIN). */
+  | { op: 'close' }
+  /** The client machine vanishes: no FIN, no RST, nothing more is sent or acknowledged. */
+  | { op: 'vanish' };
+
+export type FaultSpec =
+  | { atUs: number; client: string; kind: 'partition'; direction: Direction; durationUs: number }
+  | { atUs: number; client: string; kind: 'vanish' }
+  | { atUs: number; client: string; kind: 'rst'; toward: 'server' | 'client' }
+  | { atUs: number; client: string; kind: 'slice'; direction: Direction; sizes: number[] }
+  | { atUs: number; client: string; kind: 'slice'; direction: Direction; random: [number, number] };
+
+/** `to-server` = bytes from the client to the server; `to-client` the reverse; `both`. */
+export type Direction = 'both' | 'to-server' | 'to-client';
+
+/** A partial event: every field given must match (strings beginning and ending with '/' are regexes). */
+export type EventPattern = Record<string, string | number | boolean>;
+
+export type Expectation =
+  /** The client received exactly these replies, rendered as in docs/scenario-format.md. */
+  | { kind: 'replies'; client: string; replies: string[]; line: number }
+  /** The client received exactly `count` replies. */
+  | { kind: 'reply-count'; client: string; count: number; line: number }
+  /** The server closed the client (reason and time window optional; times are virtual). */
+  | { kind: 'closed'; client: string; reason?: string; afterUs?: number; beforeUs?: number; line: number }
+  /** The server had not closed the client at the end of the run. */
+  | { kind: 'open'; client: string; line: number }
+  /** Some event matches the pattern. */
+  | { kind: 'contains'; pattern: EventPattern; line: number }
+  /** No event matches the pattern. */
+  | { kind: 'lacks'; pattern: EventPattern; line: number };
