@@ -1,0 +1,285 @@
+// The virtual kernel: owns the clock and scheduler, the machines (hosts) and their routes, the
+// listener table, keepalive timers, scheduled faults, and the blocking poll that lets simulated
+// time pass. It implements no Redis policy; the core reaches it only through sim-backend.ts.
+import { ETIMEDOUT } from '../base/errno.ts';
+import type { RandomStreams } from '../base/rng.ts';
+import type { EventBody, Tracer } from '../timeline/events.ts';
+import type { LinkSpec, FaultSpec } from '../scenario/types.ts';
+import { Host, type Ready } from './host.ts';
+import { Network, Route, setPartition } from './network.ts';
+import { Scheduler, type TimerHandle } from './scheduler.ts';
+import { Socket, fmtAddr } from './socket.ts';
+
+export type PollOrder = 'fd' | 'fifo' | 'random';
+
+export interface KernelOptions {
+  streams: RandomStreams;
+  tracer: Tracer;
+  pollOrder: PollOrder;
+  /** Virtual time at which every run stops. */
+  horizonUs: number;
+}
+
+/** Why the kernel stopped letting time pass. */
+export type StopReason = 'settled' | 'horizon';
+
+export class Kernel {
+  readonly sched = new Scheduler();
+  readonly network: Network;
+  private readonly listeners = new Map<string, Socket>();
+  private readonly clientHosts = new Map<string, Host>();
+  /** Client address `ip:port` -> client machine name, so server-side events name their client. */
+  private readonly addrNames = new Map<string, string>();
+  private readonly shuffleRng;
+  stopped: StopReason | null = null;
+  /** Set by the runner: true when every client program has finished its script. */
+  programsDone: () => boolean = () => true;
+
+  constructor(readonly opts: KernelOptions) {
+    this.shuffleRng = opts.streams.get('poll-order');
+    this.network = new Network(this.sched, {
+      markReady: (s) => this.markReady(s),
+      listenerAt: (ip, port) => this.listenerAt(ip, port),
+      spawnAccepted: (l, c) => this.spawnAccepted(l, c),
+      onConnect: (s, result) => this.trace({ kind: 'connect', addr: fmtAddr(s.remoteIp, s.remotePort), result }, s.host.name),
+      rearmKeepalive: (s) => this.armKeepalive(s),
+    });
+  }
+
+  private ephemeral = 40000;
+
+  /** Next local port for an outgoing connection (one counter for all machines, so addresses are unique). */
+  nextEphemeralPort(): number {
+    const p = this.ephemeral++;
+    if (this.ephemeral > 60999) this.ephemeral = 32768;
+    return p;
+  }
+
+  get now(): number {
+    return this.sched.now;
+  }
+
+  /** Records a kernel event naming a client machine. */
+  trace(body: EventBody, client?: string): void {
+    const t = this.opts.tracer as Tracer & { emitFor?: (b: EventBody, client?: string) => void };
+    if (t.emitFor) t.emitFor(body, client);
+    else t.emit(body);
+  }
+
+  /** Name of the client machine behind a server-side peer address, if it is one of ours. */
+  clientNameOf(addr: string): string | undefined {
+    return this.addrNames.get(addr);
+  }
+
+  // ---- machines --------------------------------------------------------------------------------
+
+  createServerHost(name: string, ip: string, nofile: { soft: number; hard: number }): Host {
+    return new Host(this, name, ip, nofile, null);
+  }
+
+  createClientHost(name: string, ip: string, link: LinkSpec): Host {
+    const route = new Route(name, link, this.opts.streams.get(`net:${name}`));
+    const h = new Host(this, name, ip, { soft: 1024, hard: 1048576 }, route);
+    this.clientHosts.set(name, h);
+    return h;
+  }
+
+  clientHost(name: string): Host | undefined {
+    return this.clientHosts.get(name);
+  }
+
+  defaultSndbuf(h: Host): number {
+    return h.route?.link.sndbuf ?? this.serverLink.sndbuf;
+  }
+
+  defaultRcvbuf(h: Host): number {
+    return h.route?.link.rcvbuf ?? this.serverLink.rcvbuf;
+  }
+
+  /** Buffer sizes of server-side sockets (taken from the scenario's network defaults). */
+  serverLink: LinkSpec = { latencyUs: 50, jitterUs: 0, bandwidth: 0, sndbuf: 16384, rcvbuf: 131072 };
+
+  // ---- listeners -------------------------------------------------------------------------------
+
+  listenerAt(ip: string, port: number): Socket | undefined {
+    return this.listeners.get(fmtAddr(ip, port)) ?? this.listeners.get(fmtAddr('0.0.0.0', port));
+  }
+
+  registerListener(s: Socket): void {
+    this.listeners.set(fmtAddr(s.localIp, s.localPort), s);
+  }
+
+  unregisterListener(s: Socket): void {
+    this.listeners.delete(fmtAddr(s.localIp, s.localPort));
+  }
+
+  private spawnAccepted(listener: Socket, client: Socket): Socket {
+    const s = new Socket(listener.host, this.serverLink.sndbuf, this.serverLink.rcvbuf);
+    s.state = 'established';
+    s.localIp = client.remoteIp;
+    s.localPort = client.remotePort;
+    s.remoteIp = client.localIp;
+    s.remotePort = client.localPort;
+    s.lastHeardUs = this.now;
+    this.addrNames.set(s.addr, client.host.name);
+    return s;
+  }
+
+  // ---- readiness -------------------------------------------------------------------------------
+
+  /** A socket's state changed: refresh poll readiness and wake a watching client program. */
+  markReady(s: Socket): void {
+    s.host.markReady(s);
+    if (s.watcher && !s.notifyPending) {
+      s.notifyPending = true;
+      this.sched.after(0, () => {
+        s.notifyPending = false;
+        s.watcher?.();
+      });
+    }
+  }
+
+  /**
+   * epoll_wait for `host`: lets simulated time pass (running network and client events) until one
+   * of its watched fds is ready, `timeoutUs` elapses, the horizon is reached, or the run settles.
+   */
+  pollBlocking(host: Host, timeoutUs: number | null): Ready[] {
+    const deadline = timeoutUs === null ? Infinity : this.now + timeoutUs;
+    const shuffle = <T>(xs: T[]) => this.shuffleRng.shuffle(xs);
+    for (;;) {
+      const ready = host.collectReady(this.opts.pollOrder, shuffle);
+      if (ready.length || this.stopped) return ready;
+      if (this.sched.settled && this.programsDone()) {
+        this.stopped = 'settled';
+        return [];
+      }
+      const next = this.sched.peekTime();
+      const limit = Math.min(deadline, this.opts.horizonUs);
+      if (next === undefined || next > limit) {
+        if (limit === Infinity) {
+          this.stopped = 'settled';
+          return [];
+        }
+        this.sched.runUntil(limit);
+        if (this.now >= this.opts.horizonUs) this.stopped = 'horizon';
+        return host.collectReady(this.opts.pollOrder, shuffle);
+      }
+      this.sched.runNext();
+    }
+  }
+
+  /** Lets other machines run while the server spends `us` of CPU. */
+  spend(us: number): void {
+    if (us > 0) this.sched.runUntil(Math.min(this.now + us, Math.max(this.opts.horizonUs, this.now)));
+  }
+
+  // ---- keepalive -------------------------------------------------------------------------------
+
+  /**
+   * Arms the keepalive timer of `s`. After keepIdle seconds without hearing from the peer, probes
+   * are sent every keepIntvl; if keepCnt go unanswered the socket fails with ETIMEDOUT. A reachable
+   * peer answers (the timer is background work then); an unreachable one keeps the run alive.
+   * Departure: reachability is judged when the idle time expires and again after the last probe.
+   */
+  armKeepalive(s: Socket): void {
+    if (s.keepaliveTimer) this.sched.cancel(s.keepaliveTimer as TimerHandle);
+    s.keepaliveTimer = null;
+    if (!s.keepalive || s.state !== 'established' || s.error) return;
+    const reachable = this.peerReachable(s);
+    s.keepaliveTimer = this.sched.at(s.lastHeardUs + s.keepIdle * 1_000_000, () => this.keepaliveCheck(s), reachable);
+  }
+
+  private keepaliveCheck(s: Socket): void {
+    s.keepaliveTimer = null;
+    if (!s.keepalive || s.state !== 'established' || s.error) return;
+    const idleUs = this.now - s.lastHeardUs;
+    if (idleUs < s.keepIdle * 1_000_000) return this.armKeepalive(s);
+    if (this.peerReachable(s)) {
+      s.lastHeardUs = this.now; // the probe was answered
+      return this.armKeepalive(s);
+    }
+    const heard = s.lastHeardUs;
+    s.keepaliveTimer = this.sched.after(s.keepIntvl * s.keepCnt * 1_000_000, () => {
+      s.keepaliveTimer = null;
+      if (s.state !== 'established' || s.error || !s.keepalive) return;
+      if (s.lastHeardUs !== heard || this.peerReachable(s)) {
+        s.lastHeardUs = Math.max(s.lastHeardUs, this.now);
+        return this.armKeepalive(s);
+      }
+      s.error = ETIMEDOUT;
+      s.rcv.clear();
+      s.snd.clear();
+      s.inFlight = 0;
+      this.markReady(s);
+    });
+  }
+
+  private peerReachable(s: Socket): boolean {
+    const p = s.peer;
+    if (!p || p.state === 'dead') return false;
+    const route = s.out?.route;
+    return !!route && !route.blocked('to-server') && !route.blocked('to-client');
+  }
+
+  // ---- faults ----------------------------------------------------------------------------------
+
+  /** Schedules a scenario fault on the named client's route. */
+  scheduleFault(f: FaultSpec): void {
+    this.sched.at(f.atUs, () => this.applyFault(f));
+  }
+
+  applyFault(f: FaultSpec): void {
+    const h = this.clientHosts.get(f.client);
+    if (!h || !h.route) return;
+    const route = h.route;
+    const conns = [...h.sockets()].filter((s) => s.peer);
+    switch (f.kind) {
+      case 'partition':
+        setPartition(route, f.direction, true);
+        this.trace({ kind: 'fault', fault: 'partition', detail: `${f.direction} for ${f.durationUs} us` }, f.client);
+        for (const s of conns) this.network.resume([s]);
+        this.sched.after(f.durationUs, () => {
+          setPartition(route, f.direction, false);
+          this.trace({ kind: 'fault', fault: 'partition-healed', detail: f.direction }, f.client);
+          this.network.resume([...h.sockets()].filter((s) => s.peer));
+        });
+        break;
+      case 'vanish':
+        this.vanish(h);
+        break;
+      case 'rst': {
+        this.trace({ kind: 'fault', fault: 'rst', detail: `toward ${f.toward}` }, f.client);
+        for (const s of conns) {
+          const target = f.toward === 'server' ? s.peer! : s;
+          const other = target === s ? s.peer! : s;
+          this.network.resetNow(target);
+          this.network.resetNow(other);
+        }
+        break;
+      }
+      case 'slice': {
+        const rng = this.opts.streams.get(`slice:${f.client}`);
+        let k = 0;
+        const sizes = 'sizes' in f ? f.sizes : null;
+        const lo = 'random' in f ? f.random[0] : 1, hi = 'random' in f ? f.random[1] : 1;
+        const slicer = sizes ? () => sizes[k++ % sizes.length]! : () => rng.int(lo, hi);
+        if (f.direction !== 'to-client') route.slicers['to-server'] = slicer;
+        if (f.direction !== 'to-server') route.slicers['to-client'] = slicer;
+        this.trace({ kind: 'fault', fault: 'slice', detail: `${f.direction} ${sizes ? `sizes ${sizes.join(',')}` : `random ${lo}..${hi}`}` }, f.client);
+        break;
+      }
+    }
+  }
+
+  /** The client machine disappears: no FIN, no RST; nothing it had queued is ever sent. */
+  vanish(h: Host): void {
+    if (!h.route || h.route.vanished) return;
+    h.route.vanished = true;
+    this.trace({ kind: 'fault', fault: 'vanish' }, h.name);
+    for (const s of h.sockets()) {
+      s.watcher = null;
+      // Re-arm: the timer becomes foreground work now that the peer is unreachable.
+      if (s.peer) this.armKeepalive(s.peer);
+    }
+  }
+}

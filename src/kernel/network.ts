@@ -1,0 +1,219 @@
+// The wire between each client machine and the server: latency, bandwidth, seeded jitter, flow
+// control against the receiver's buffer, and faults (partition, vanish, RST, slicing). It moves
+// bytes between sockets' buffers; it does not implement syscalls (host.ts) or readiness (poll).
+//
+// Departures from Linux, on purpose: the receive window reopens the moment the receiver reads
+// (no ACK delay); a partition holds bytes in the sender's buffer and releases them when it heals
+// (no retransmission give-up after tcp_retries2); SYNs that find the accept queue full are dropped
+// and retried at 1, 3, 7, 15, 31 and 63 s, then connect() fails with ETIMEDOUT, as Linux does with
+// tcp_syn_retries = 6 (the SYN-ACK/ACK race of tcp_abort_on_overflow = 0 is not modelled).
+import { ECONNREFUSED, ECONNRESET, ETIMEDOUT } from '../base/errno.ts';
+import type { Rng } from '../base/rng.ts';
+import type { LinkSpec, Direction } from '../scenario/types.ts';
+import type { Scheduler } from './scheduler.ts';
+import type { Socket } from './socket.ts';
+
+/** Largest chunk the model moves in one delivery when no slicing is set (a TSO-sized burst). */
+export const MAX_CHUNK = 65536;
+const SYN_RETRY_LIMIT = 6;
+
+/** Per client machine: its link settings and the faults currently applied to it. */
+export class Route {
+  partitionedToServer = false;
+  partitionedToClient = false;
+  vanished = false;
+  slicers: { 'to-server': (() => number) | null; 'to-client': (() => number) | null } = {
+    'to-server': null,
+    'to-client': null,
+  };
+  constructor(readonly client: string, public link: LinkSpec, readonly rng: Rng) {}
+
+  blocked(dir: 'to-server' | 'to-client'): boolean {
+    if (this.vanished) return true;
+    return dir === 'to-server' ? this.partitionedToServer : this.partitionedToClient;
+  }
+}
+
+/** One direction of a connection. */
+export class Path {
+  busyUntil = 0;
+  lastArrival = 0;
+  constructor(
+    readonly from: Socket,
+    readonly to: Socket,
+    readonly route: Route,
+    readonly dir: 'to-server' | 'to-client',
+  ) {}
+}
+
+/** Callbacks the network needs from the kernel (readiness changes and errors). */
+export interface NetworkHooks {
+  markReady(s: Socket): void;
+  listenerAt(ip: string, port: number): Socket | undefined;
+  /** Creates the server-side socket of a new connection (no fd until accept). */
+  spawnAccepted(listener: Socket, client: Socket): Socket;
+  onConnect(s: Socket, result: 'ok' | 'refused' | 'timeout'): void;
+  rearmKeepalive(s: Socket): void;
+}
+
+export class Network {
+  constructor(private readonly sched: Scheduler, private readonly hooks: NetworkHooks) {}
+
+  /** One-way delay for the next packet on `route`: latency plus seeded jitter. */
+  private delay(route: Route): number {
+    const { latencyUs, jitterUs } = route.link;
+    return latencyUs + (jitterUs > 0 ? route.rng.int(0, jitterUs) : 0);
+  }
+
+  /** Sends a SYN for `s` (a connecting socket); retries as Linux does when it is lost. */
+  sendSyn(s: Socket, route: Route): void {
+    const attempt = s.synAttempts++;
+    const retry = () => {
+      if (s.synAttempts > SYN_RETRY_LIMIT) {
+        this.sched.after(1_000_000 * 2 ** SYN_RETRY_LIMIT, () => {
+          if (s.state !== 'connecting') return;
+          s.error = ETIMEDOUT;
+          s.state = 'dead';
+          this.hooks.onConnect(s, 'timeout');
+          this.hooks.markReady(s);
+        });
+        return;
+      }
+      this.sched.after(1_000_000 * 2 ** attempt, () => {
+        if (s.state === 'connecting') this.sendSyn(s, route);
+      });
+    };
+    if (route.blocked('to-server')) return retry();
+    this.sched.after(this.delay(route), () => {
+      if (s.state !== 'connecting') return;
+      const listener = this.hooks.listenerAt(s.remoteIp, s.remotePort);
+      if (!listener) {
+        this.sched.after(this.delay(route), () => {
+          if (s.state !== 'connecting') return;
+          s.error = ECONNREFUSED;
+          s.state = 'dead';
+          this.hooks.onConnect(s, 'refused');
+          this.hooks.markReady(s);
+        });
+        return;
+      }
+      // Linux drops the handshake while the accept queue holds more than `backlog` connections.
+      if (listener.acceptQueue.length > listener.backlog) return retry();
+      const server = this.hooks.spawnAccepted(listener, s);
+      s.peer = server;
+      server.peer = s;
+      s.out = new Path(s, server, route, 'to-server');
+      server.out = new Path(server, s, route, 'to-client');
+      listener.acceptQueue.push(server);
+      this.hooks.markReady(listener);
+      this.sched.after(this.delay(route), () => {
+        if (s.state !== 'connecting') return;
+        s.state = 'established';
+        s.lastHeardUs = this.sched.now;
+        this.hooks.onConnect(s, 'ok');
+        this.hooks.markReady(s);
+        this.pump(s.out!);
+      });
+    });
+  }
+
+  /** Moves as many queued bytes of `path.from` onto the wire as the receiver's window allows. */
+  pump(path: Path): void {
+    const s = path.from;
+    const r = path.to;
+    if (path.route.blocked(path.dir)) return;
+    for (;;) {
+      const untransmitted = s.snd.length - s.inFlight;
+      if (untransmitted === 0) {
+        if (s.finQueued && !s.finSent) this.sendFin(path);
+        return;
+      }
+      const receiverGone = r.state === 'closed' || r.state === 'dead';
+      const window = receiverGone ? untransmitted : r.rcvCap - r.rcv.length - s.inFlight;
+      if (window <= 0) return;
+      const slicer = path.route.slicers[path.dir];
+      const n = Math.min(untransmitted, window, slicer ? Math.max(1, slicer()) : MAX_CHUNK);
+      const { bandwidth } = path.route.link;
+      const depart = Math.max(this.sched.now, path.busyUntil);
+      path.busyUntil = depart + (bandwidth > 0 ? Math.ceil((n * 1_000_000) / bandwidth) : 0);
+      const arrive = Math.max(path.busyUntil + this.delay(path.route), path.lastArrival);
+      path.lastArrival = arrive;
+      s.inFlight += n;
+      this.sched.at(arrive, () => this.deliver(path, n));
+    }
+  }
+
+  private deliver(path: Path, n: number): void {
+    const s = path.from;
+    const r = path.to;
+    if (s.state === 'dead') return;
+    const segs = s.snd.take(n);
+    s.inFlight -= n;
+    if (r.state === 'dead' || r.state === 'closed') {
+      // Data for a socket its program has closed is answered by RST, as Linux does.
+      this.reset(s, path.route);
+      return;
+    }
+    r.rcv.pushAll(segs);
+    r.lastHeardUs = this.sched.now;
+    s.lastHeardUs = this.sched.now; // the ACK
+    this.hooks.markReady(r);
+    this.hooks.markReady(s);
+    this.pump(path);
+  }
+
+  private sendFin(path: Path): void {
+    const s = path.from;
+    s.finSent = true;
+    const arrive = Math.max(this.sched.now + this.delay(path.route), path.lastArrival);
+    path.lastArrival = arrive;
+    this.sched.at(arrive, () => {
+      const r = path.to;
+      if (r.state === 'dead' || r.state === 'closed') return;
+      r.peerFin = true;
+      r.lastHeardUs = this.sched.now;
+      this.hooks.markReady(r);
+    });
+  }
+
+  /** The peer answered with RST: `s` fails with ECONNRESET after the answer's trip. */
+  reset(s: Socket, route: Route): void {
+    this.sched.after(this.delay(route), () => this.resetNow(s));
+  }
+
+  /** `s` fails with ECONNRESET now: unread and unsent bytes are discarded. */
+  resetNow(s: Socket): void {
+    if (s.state === 'dead' || s.error) return;
+    s.error = ECONNRESET;
+    s.rcv.clear();
+    s.snd.clear();
+    s.inFlight = 0;
+    if (s.fd === -1) s.state = 'dead';
+    this.hooks.markReady(s);
+  }
+
+  /** Aborts a connection from `s`'s side (close with unread data, SO_LINGER 0): RST to the peer. */
+  abort(s: Socket): void {
+    const peer = s.peer;
+    s.snd.clear();
+    s.inFlight = 0;
+    s.state = 'dead';
+    if (peer && s.out && !s.out.route.blocked(s.out.dir)) this.reset(peer, s.out.route);
+  }
+
+  /** Re-pumps both directions of every connection of a route after a fault changed. */
+  resume(sockets: Iterable<Socket>): void {
+    for (const s of sockets) {
+      if (s.out) this.pump(s.out);
+      if (s.peer?.out) this.pump(s.peer.out);
+      this.hooks.rearmKeepalive(s);
+      if (s.peer) this.hooks.rearmKeepalive(s.peer);
+    }
+  }
+}
+
+/** Applies a partition flag for `dir` on a route. */
+export function setPartition(route: Route, dir: Direction, on: boolean): void {
+  if (dir === 'both' || dir === 'to-server') route.partitionedToServer = on;
+  if (dir === 'both' || dir === 'to-client') route.partitionedToClient = on;
+}

@@ -1,0 +1,67 @@
+// The loop backend over the virtual kernel: translates the core's narrow interface into the
+// server host's syscalls and the kernel's blocking poll, as ae_epoll.c translates to epoll.
+import type { Segment } from '../base/bytes.ts';
+import type { Accepted, Backend, FiredEvent, SockOpt } from '../loop/backend.ts';
+import type { Tracer } from '../timeline/events.ts';
+import type { Host } from './host.ts';
+import type { Kernel } from './kernel.ts';
+
+/** Virtual wall clock: run time 0 is 2026-01-01T00:00:00Z, a whole second so seconds align. */
+export const VIRTUAL_EPOCH_US = 1_767_225_600_000_000;
+
+export class SimBackend implements Backend {
+  constructor(private readonly kernel: Kernel, private readonly host: Host, readonly tracer: Tracer) {}
+
+  nowUs(): number {
+    return this.kernel.now;
+  }
+  unixTimeUs(): number {
+    return VIRTUAL_EPOCH_US + this.kernel.now;
+  }
+  pollAdd(fd: number, mask: number): void {
+    this.host.pollAdd(fd, mask);
+  }
+  pollDel(fd: number, mask: number): void {
+    this.host.pollDel(fd, mask);
+  }
+  poll(timeoutUs: number | null): FiredEvent[] {
+    return this.kernel.pollBlocking(this.host, timeoutUs);
+  }
+  listen(ip: string, port: number, backlog: number): number {
+    const fd = this.host.socket();
+    if (fd < 0) return fd;
+    const b = this.host.bind(fd, ip, port);
+    if (b < 0) {
+      this.host.close(fd);
+      return b;
+    }
+    this.host.listen(fd, backlog);
+    return fd;
+  }
+  accept(fd: number): Accepted | number {
+    const r = this.host.accept(fd);
+    if (typeof r === 'number') return r;
+    return { fd: r.fd, addr: r.sock.addr, laddr: r.sock.laddr };
+  }
+  read(fd: number, max: number): Segment[] | number {
+    return this.host.read(fd, max);
+  }
+  write(fd: number, data: readonly Segment[], max: number): number {
+    return this.host.write(fd, data, max);
+  }
+  close(fd: number): void {
+    this.host.close(fd);
+  }
+  setsockopt(fd: number, opt: SockOpt, value: number): number {
+    return this.host.setsockopt(fd, opt, value);
+  }
+  getrlimit(): { soft: number; hard: number } {
+    return this.host.getrlimit();
+  }
+  setrlimit(soft: number, hard: number): number {
+    return this.host.setrlimit(soft, hard);
+  }
+  spend(us: number): void {
+    this.kernel.spend(us);
+  }
+}

@@ -1,0 +1,107 @@
+// Builds a run from a scenario (kernel, server host, core, client programs, faults), drives it to
+// its end, and checks the expectations. The result is plain data; rendering is elsewhere.
+import { RandomStreams } from '../base/rng.ts';
+import { Kernel } from '../kernel/kernel.ts';
+import { SimBackend } from '../kernel/sim-backend.ts';
+import { configFromDirectives } from '../server/config.ts';
+import { Server } from '../server/server.ts';
+import type { EventKind, TimelineEvent } from '../timeline/events.ts';
+import { Recorder, timelineHash } from '../timeline/recorder.ts';
+import { ClientActor, type ClientObservation } from './actor.ts';
+import { checkExpectations, type ExpectationResult } from './expectations.ts';
+import { ScenarioError, type ScenarioIssue } from './load.ts';
+import type { Scenario } from './types.ts';
+
+export interface RunOptions {
+  /** Overrides the scenario's seed. */
+  seed?: number;
+  /** Event kinds to record; all when omitted. */
+  record?: ReadonlySet<EventKind>;
+}
+
+export interface RunResult {
+  scenario: string;
+  file: string;
+  seed: number;
+  passed: boolean;
+  /** sha256 of the canonical timeline. */
+  hash: string;
+  /** `settled`: every client finished and the network went quiet; `horizon`: time ran out. */
+  ended: 'settled' | 'horizon';
+  /** Virtual time at the end, µs. */
+  endUs: number;
+  /** Clients whose scripts had not finished at the end. */
+  unfinished: string[];
+  expectations: ExpectationResult[];
+  clients: ClientObservation[];
+  events: TimelineEvent[];
+  /** Non-null when the server refused to start (as Redis exits), with its exit code. */
+  serverExit: number | null;
+}
+
+/** Server config from the scenario, with located errors for bad directives. */
+function buildConfig(sc: Scenario) {
+  const { config, issues } = configFromDirectives(sc.server.config);
+  if (issues.length) {
+    const located: ScenarioIssue[] = issues.map((i) => {
+      const loc = sc.locate(['server', 'config', i.name]);
+      return { file: loc.file, line: loc.line, column: loc.column, path: `server.config.${i.name}`, message: i.message };
+    });
+    throw new ScenarioError(located);
+  }
+  config.port = sc.server.port;
+  config.bind = [sc.server.host];
+  return config;
+}
+
+/** Runs `sc` to its end. Throws ScenarioError for a config the server cannot accept. */
+export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
+  const seed = opts.seed ?? sc.seed;
+  const config = buildConfig(sc);
+  const streams = new RandomStreams(seed);
+  let kernel!: Kernel;
+  const recorder = new Recorder(() => kernel.now, (addr) => kernel.clientNameOf(addr), opts.record);
+  kernel = new Kernel({ streams, tracer: recorder, pollOrder: sc.server.pollOrder, horizonUs: sc.horizonUs });
+  kernel.serverLink = sc.network;
+  const serverHost = kernel.createServerHost('server', sc.server.host, sc.server.nofile);
+  const backend = new SimBackend(kernel, serverHost, recorder);
+  const server = new Server(backend, config, sc.server.cost);
+  const started = server.start();
+
+  const actors = sc.clients.map((spec) => {
+    const host = kernel.createClientHost(spec.name, '127.0.0.1', spec.network);
+    const a = new ClientActor(kernel, host, spec, { ip: sc.server.host, port: sc.server.port });
+    a.start();
+    return { a, host };
+  });
+  kernel.programsDone = () => actors.every(({ a, host }) => a.done || host.route?.vanished === true);
+  for (const f of sc.faults) kernel.scheduleFault(f);
+
+  if (started) {
+    while (!kernel.stopped) server.loop.processEvents();
+  } else {
+    // Redis exited at start-up: the clients still run against a machine with no listener.
+    while (!kernel.stopped) kernel.pollBlocking(serverHost, null);
+  }
+  const ended = kernel.stopped === 'horizon' ? 'horizon' : 'settled';
+  const unfinished = actors.filter(({ a, host }) => !a.done && !host.route?.vanished).map(({ a }) => a.spec.name);
+  if (ended === 'horizon') recorder.emitFor({ kind: 'horizon' });
+
+  const observations = actors.map(({ a }) => a.observation());
+  const byName = new Map(observations.map((o) => [o.name, o]));
+  const expectations = checkExpectations(sc.expect, recorder.events, byName);
+  return {
+    scenario: sc.name,
+    file: sc.file,
+    seed,
+    passed: expectations.every((e) => e.passed),
+    hash: timelineHash(recorder.events),
+    ended,
+    endUs: kernel.now,
+    unfinished,
+    expectations,
+    clients: observations,
+    events: recorder.events,
+    serverExit: server.exitCode,
+  };
+}

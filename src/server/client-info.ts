@@ -1,0 +1,67 @@
+// The client description Redis prints in CLIENT LIST, CLIENT INFO and log lines
+// (catClientInfoString), with 7.0's field order, plus sdscatrepr for quoting bytes in logs.
+import { AE_READABLE, AE_WRITABLE } from '../loop/event-loop.ts';
+import {
+  CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_DIRTY_CAS, CLIENT_MASTER,
+  CLIENT_MONITOR, CLIENT_MULTI, CLIENT_NO_EVICT, CLIENT_PUBSUB, CLIENT_SLAVE, CLIENT_UNBLOCKED,
+  type Client,
+} from './client.ts';
+import { getClientOutputBufferMemoryUsage } from './limits.ts';
+import type { Server } from './server.ts';
+
+/** Size of the client struct as jemalloc serves it (observed from tot-mem arithmetic). */
+const CLIENT_STRUCT_BYTES = 768;
+
+/** Flag letters in Redis's output order; `N` when none applies. */
+export function clientFlagString(c: Client): string {
+  let f = '';
+  if (c.has(CLIENT_SLAVE)) f += c.has(CLIENT_MONITOR) ? 'O' : 'S';
+  if (c.has(CLIENT_MASTER)) f += 'M';
+  if (c.has(CLIENT_PUBSUB)) f += 'P';
+  if (c.has(CLIENT_MULTI)) f += 'x';
+  if (c.has(CLIENT_BLOCKED)) f += 'b';
+  if (c.has(CLIENT_DIRTY_CAS)) f += 'd';
+  if (c.has(CLIENT_CLOSE_AFTER_REPLY)) f += 'c';
+  if (c.has(CLIENT_UNBLOCKED)) f += 'u';
+  if (c.has(CLIENT_CLOSE_ASAP)) f += 'A';
+  if (c.has(CLIENT_NO_EVICT)) f += 'e';
+  return f || 'N';
+}
+
+/** One `id=… resp=…` line (without the trailing newline). */
+export function catClientInfoString(server: Server, c: Client): string {
+  const ev = c.fd === -1 ? 0 : server.loop.getFileEvents(c.fd);
+  const events = (ev & AE_READABLE ? 'r' : '') + (ev & AE_WRITABLE ? 'w' : '');
+  const omem = getClientOutputBufferMemoryUsage(c);
+  const argvMem = c.parser.argvBytes;
+  const argc = c.parser.argc;
+  const qbuf = c.querybuf.length;
+  const qbufFree = Math.max(0, c.qbAlloc - qbuf);
+  const multiCount = c.has(CLIENT_MULTI) ? c.mstate.length : -1;
+  const totMem = omem + c.qbAlloc + CLIENT_STRUCT_BYTES + c.bufUsable + argvMem + 8 * argc + c.multiMem;
+  return `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} ` +
+    `age=${server.unixtime - c.ctime} idle=${server.unixtime - c.lastinteraction} flags=${clientFlagString(c)} ` +
+    `db=${c.db} sub=${c.channels.size} psub=${c.patterns.size} ssub=0 multi=${multiCount} ` +
+    `qbuf=${qbuf} qbuf-free=${qbufFree} argv-mem=${argvMem} multi-mem=${c.multiMem} ` +
+    `rbs=${c.bufUsable} rbp=${c.bufPeak} obl=${c.bufPos} oll=${c.reply.length} omem=${omem} ` +
+    `tot-mem=${totMem} events=${events} cmd=${c.lastCmd} user=${c.user} redir=-1 resp=${c.resp}`;
+}
+
+/** sdscatrepr: bytes as a double-quoted C string with \n \r \t \a \b \\ \" and \xHH escapes. */
+export function sdscatrepr(b: Uint8Array): string {
+  let out = '"';
+  for (const ch of b) {
+    switch (ch) {
+      case 0x5c: out += '\\\\'; break;
+      case 0x22: out += '\\"'; break;
+      case 0x0a: out += '\\n'; break;
+      case 0x0d: out += '\\r'; break;
+      case 0x09: out += '\\t'; break;
+      case 0x07: out += '\\a'; break;
+      case 0x08: out += '\\b'; break;
+      default:
+        out += ch >= 0x20 && ch < 0x7f ? String.fromCharCode(ch) : `\\x${ch.toString(16).padStart(2, '0')}`;
+    }
+  }
+  return out + '"';
+}

@@ -1,0 +1,4 @@
+// Loads every command module so that each registers its commands in the table.
+import './connection.ts';
+import './multi.ts';
+import './monitor.ts';

@@ -1,0 +1,240 @@
+// The server's configuration table (after config.c): every directive the core understands, with its
+// type, default, bounds and whether CONFIG SET may change it, plus parsing with Redis's error texts.
+// Applying side effects (maxclients vs fd limits, hz) belongs to the caller via `apply` hooks.
+
+/** memtoull: a byte count with an optional unit (b, k, kb, m, mb, g, gb), case-insensitive. */
+export function memtoull(s: string): number | undefined {
+  const m = /^(\d+)(b|k|kb|m|mb|g|gb)?$/i.exec(s.trim());
+  if (!m) return undefined;
+  const mul: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1 << 20, g: 1e9, gb: 2 ** 30 };
+  return Number(m[1]) * mul[(m[2] ?? '').toLowerCase()]!;
+}
+
+/** Output buffer limits of one client class. */
+export interface ObufLimit {
+  hard: number;
+  soft: number;
+  softSeconds: number;
+}
+
+export type ObufClass = 'normal' | 'replica' | 'pubsub';
+
+/** Typed configuration values. Redis names in kebab-case map to these fields via CONFIGS. */
+export interface ServerConfig {
+  port: number;
+  bind: string[];
+  maxclients: number;
+  timeout: number;
+  'tcp-keepalive': number;
+  'tcp-backlog': number;
+  hz: number;
+  'dynamic-hz': boolean;
+  'client-query-buffer-limit': number;
+  'proto-max-bulk-len': number;
+  requirepass: string;
+  'protected-mode': boolean;
+  loglevel: 'debug' | 'verbose' | 'notice' | 'warning';
+  'client-output-buffer-limit': Record<ObufClass, ObufLimit>;
+  'maxmemory': number;
+  /** redsim switch: `single` = one read per readable event (Redis); `drain` = read until EAGAIN. */
+  'read-policy': 'single' | 'drain';
+  /** redsim switch: `2.6` derives maxclients from the fd limit (Redis 2.6+); `2.4` keeps a fixed limit. */
+  'client-limit-policy': '2.6' | '2.4';
+  /** redsim switch: `lazy` = idle timeouts found by clientsCron (Redis); `exact` = per-client timers. */
+  'timeout-policy': 'lazy' | 'exact';
+  /** redsim switch: `debian` = Debian bookworm's 7.0.15 with its security backports; `upstream` = stock 7.0.15. */
+  profile: 'debian' | 'upstream';
+  /** redsim switch: `7.0.15` keeps the stale soft-limit timer as released; `fixed` resets it when the client drains. */
+  'obuf-soft-timer': '7.0.15' | 'fixed';
+}
+
+export const DEFAULT_OBUF_LIMITS: Record<ObufClass, ObufLimit> = {
+  normal: { hard: 0, soft: 0, softSeconds: 0 },
+  replica: { hard: 256 * 2 ** 20, soft: 64 * 2 ** 20, softSeconds: 60 },
+  pubsub: { hard: 32 * 2 ** 20, soft: 8 * 2 ** 20, softSeconds: 60 },
+};
+
+export function defaultConfig(): ServerConfig {
+  return {
+    port: 6379,
+    bind: ['127.0.0.1'],
+    maxclients: 10000,
+    timeout: 0,
+    'tcp-keepalive': 300,
+    'tcp-backlog': 511,
+    hz: 10,
+    'dynamic-hz': true,
+    'client-query-buffer-limit': 2 ** 30,
+    'proto-max-bulk-len': 512 * 2 ** 20,
+    requirepass: '',
+    'protected-mode': true,
+    loglevel: 'notice',
+    'client-output-buffer-limit': structuredClone(DEFAULT_OBUF_LIMITS),
+    maxmemory: 0,
+    'read-policy': 'single',
+    'client-limit-policy': '2.6',
+    'timeout-policy': 'lazy',
+    profile: 'debian',
+    'obuf-soft-timer': '7.0.15',
+  };
+}
+
+type Key = keyof ServerConfig;
+
+/** One directive: how to parse and print it. Errors are Redis's reason texts. */
+interface ConfigDef {
+  name: Key;
+  /** Alternative names accepted by CONFIG SET/GET and config files. */
+  alias?: string;
+  immutable?: boolean;
+  parse(v: string): { ok: true; value: unknown } | { ok: false; err: string };
+  format(v: unknown): string;
+}
+
+const INT_MAX = 2147483647;
+
+function intDef(name: Key, min: number, max: number, memory = false): ConfigDef {
+  return {
+    name,
+    parse(v) {
+      const n = memory ? memtoull(v) : /^-?\d+$/.test(v) ? Number(v) : undefined;
+      if (n === undefined || !Number.isSafeInteger(n)) return { ok: false, err: memory ? 'argument must be a memory value' : 'argument couldn\'t be parsed into an integer' };
+      if (n < min || n > max) return { ok: false, err: `argument must be between ${min} and ${max} inclusive` };
+      return { ok: true, value: n };
+    },
+    format: (v) => String(v),
+  };
+}
+
+function boolDef(name: Key): ConfigDef {
+  return {
+    name,
+    parse(v) {
+      const l = v.toLowerCase();
+      if (l === 'yes') return { ok: true, value: true };
+      if (l === 'no') return { ok: true, value: false };
+      return { ok: false, err: 'argument must be \'yes\' or \'no\'' };
+    },
+    format: (v) => (v ? 'yes' : 'no'),
+  };
+}
+
+function enumDef(name: Key, values: string[]): ConfigDef {
+  return {
+    name,
+    parse(v) {
+      const l = v.toLowerCase();
+      if (values.includes(l)) return { ok: true, value: l };
+      return { ok: false, err: `argument(s) must be one of the following: ${values.join(', ')}` };
+    },
+    format: (v) => String(v),
+  };
+}
+
+function stringDef(name: Key): ConfigDef {
+  return { name, parse: (v) => ({ ok: true, value: v }), format: (v) => String(v) };
+}
+
+/** Parses `<class> <hard> <soft> <seconds>` groups onto `base` (only listed classes change). */
+export function parseObufLimits(v: string, base: Record<ObufClass, ObufLimit>): { ok: true; value: Record<ObufClass, ObufLimit> } | { ok: false; err: string } {
+  const parts = v.split(/\s+/).filter(Boolean);
+  if (parts.length % 4 !== 0) return { ok: false, err: 'Wrong number of arguments in buffer limit configuration.' };
+  const out = structuredClone(base);
+  for (let i = 0; i < parts.length; i += 4) {
+    const cls = parts[i]!.toLowerCase();
+    const klass: ObufClass | undefined = cls === 'normal' ? 'normal' : cls === 'slave' || cls === 'replica' ? 'replica' : cls === 'pubsub' ? 'pubsub' : undefined;
+    if (!klass) return { ok: false, err: 'Invalid client class specified in buffer limit configuration.' };
+    const hard = memtoull(parts[i + 1]!);
+    const soft = memtoull(parts[i + 2]!);
+    const secs = /^\d+$/.test(parts[i + 3]!) ? Number(parts[i + 3]) : undefined;
+    if (hard === undefined || soft === undefined || secs === undefined) {
+      return { ok: false, err: 'Error in hard, soft or soft_seconds setting in buffer limit configuration.' };
+    }
+    out[klass] = { hard, soft, softSeconds: secs };
+  }
+  return { ok: true, value: out };
+}
+
+/** CONFIG GET form: `normal <h> <s> <sec> slave <h> <s> <sec> pubsub <h> <s> <sec>`. */
+export function formatObufLimits(l: Record<ObufClass, ObufLimit>): string {
+  const f = (x: ObufLimit) => `${x.hard} ${x.soft} ${x.softSeconds}`;
+  return `normal ${f(l.normal)} slave ${f(l.replica)} pubsub ${f(l.pubsub)}`;
+}
+
+export const CONFIGS: ConfigDef[] = [
+  { ...intDef('port', 0, 65535), immutable: true },
+  {
+    name: 'bind',
+    immutable: true,
+    parse: (v) => ({ ok: true, value: v.split(/\s+/).filter(Boolean) }),
+    format: (v) => (v as string[]).join(' '),
+  },
+  intDef('maxclients', 1, 4294967295),
+  intDef('timeout', 0, INT_MAX),
+  intDef('tcp-keepalive', 0, INT_MAX),
+  { ...intDef('tcp-backlog', 0, INT_MAX), immutable: true },
+  {
+    // Redis clamps hz into [1, 500] silently.
+    name: 'hz',
+    parse(v) {
+      if (!/^-?\d+$/.test(v)) return { ok: false, err: 'argument couldn\'t be parsed into an integer' };
+      const n = Number(v);
+      if (n < 0 || n > INT_MAX) return { ok: false, err: `argument must be between 0 and ${INT_MAX} inclusive` };
+      return { ok: true, value: Math.min(500, Math.max(1, n)) };
+    },
+    format: (v) => String(v),
+  },
+  boolDef('dynamic-hz'),
+  intDef('client-query-buffer-limit', 1024 * 1024, Number.MAX_SAFE_INTEGER, true),
+  intDef('proto-max-bulk-len', 1024 * 1024, Number.MAX_SAFE_INTEGER, true),
+  stringDef('requirepass'),
+  boolDef('protected-mode'),
+  enumDef('loglevel', ['debug', 'verbose', 'notice', 'warning']),
+  {
+    name: 'client-output-buffer-limit',
+    parse: (v) => parseObufLimits(v, DEFAULT_OBUF_LIMITS),
+    format: (v) => formatObufLimits(v as Record<ObufClass, ObufLimit>),
+  },
+  intDef('maxmemory', 0, Number.MAX_SAFE_INTEGER, true),
+  enumDef('read-policy', ['single', 'drain']),
+  { ...enumDef('client-limit-policy', ['2.6', '2.4']), immutable: true },
+  enumDef('timeout-policy', ['lazy', 'exact']),
+  { ...enumDef('profile', ['debian', 'upstream']), immutable: true },
+  enumDef('obuf-soft-timer', ['7.0.15', 'fixed']),
+];
+
+const BY_NAME = new Map<string, ConfigDef>();
+for (const d of CONFIGS) {
+  BY_NAME.set(d.name, d);
+  if (d.alias) BY_NAME.set(d.alias, d);
+}
+
+export function lookupConfig(name: string): ConfigDef | undefined {
+  return BY_NAME.get(name.toLowerCase());
+}
+
+/** A problem with one directive, in a config file or scenario. */
+export interface ConfigIssue {
+  name: string;
+  message: string;
+}
+
+/**
+ * Builds a config from directives as a config file would (later directives win). Unknown names and
+ * bad values are gathered, worded as Redis words them at startup.
+ */
+export function configFromDirectives(directives: Record<string, string>): { config: ServerConfig; issues: ConfigIssue[] } {
+  const config = defaultConfig();
+  const issues: ConfigIssue[] = [];
+  for (const [name, raw] of Object.entries(directives)) {
+    const def = lookupConfig(name);
+    if (!def) {
+      issues.push({ name, message: `Bad directive or wrong number of arguments: unknown directive '${name}'` });
+      continue;
+    }
+    const base = def.name === 'client-output-buffer-limit' ? parseObufLimits(raw, config['client-output-buffer-limit']) : def.parse(raw);
+    if (!base.ok) issues.push({ name, message: base.err });
+    else (config as unknown as Record<string, unknown>)[def.name] = base.value;
+  }
+  return { config, issues };
+}

@@ -1,0 +1,139 @@
+// processCommand and call (server.c): the checks a command passes, in Redis's order, before it is
+// queued (MULTI), postponed (CLIENT PAUSE) or executed; then the bookkeeping after it runs. Command
+// behaviour lives in commands/.
+import { describeSegments, isFiller } from '../base/bytes.ts';
+import type { Arg } from '../protocol/request-parser.ts';
+import * as resp from '../protocol/reply.ts';
+import {
+  CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_DIRTY_EXEC, CLIENT_MULTI, CLIENT_PUBSUB,
+  CLIENT_REPLY_SKIP, CLIENT_REPLY_SKIP_NEXT, CLIENT_SLAVE, type Client,
+} from './client.ts';
+import { lookupCommand, type Command } from './commands/table.ts';
+import { freeClientAsync } from './lifecycle.ts';
+import { feedMonitors } from './commands/monitor.ts';
+import { queueMultiCommand } from './commands/multi.ts';
+import { postponeClient } from './commands/pause.ts';
+import { addReply, addReplyError, flushReplyTrace } from './reply.ts';
+import type { Server } from './server.ts';
+
+/** An argument as a byte string (latin1); virtual arguments are summarised, never expanded. */
+export function argStr(a: Arg): string {
+  return isFiller(a) ? describeSegments([a]) : a.toString('latin1');
+}
+
+/** Commands that run immediately inside MULTI instead of being queued. */
+const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** Commands allowed to a RESP2 client in the subscribed context. */
+const PUBSUB_ALLOWED = new Set(['subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
+
+/** rejectCommand: an error reply that also marks a MULTI transaction as failed. */
+export function rejectCommand(server: Server, c: Client, text: string): void {
+  if (c.has(CLIENT_MULTI)) c.set(CLIENT_DIRTY_EXEC);
+  addReplyError(server, c, text.replace(/[\r\n]/g, ' '));
+}
+
+/** The full name of a command as Redis reports it: `get`, `client|list`. */
+export function fullName(cmd: Command): string {
+  return cmd.parent ? `${cmd.parent}|${cmd.name}` : cmd.name;
+}
+
+/**
+ * processCommand: security guard, lookup, arity, authentication, transaction and context checks,
+ * then queue, postpone or call.
+ */
+export function processCommand(server: Server, c: Client): void {
+  const argv = c.argv;
+  const name = argStr(argv[0]!).toLowerCase();
+  if (name === 'host:' || name === 'post') {
+    securityWarningCommand(server, c);
+    return;
+  }
+  const found = lookupCommand(argv);
+  if (found.kind === 'unknown') {
+    let args = '';
+    for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argStr(argv[i]!).slice(0, 128 - args.length)}' `;
+    rejectCommand(server, c, `ERR unknown command '${argStr(argv[0]!).slice(0, 128)}', with args beginning with: ${args}`);
+    return finish(server, c);
+  }
+  if (found.kind === 'unknown-subcommand') {
+    rejectCommand(server, c, `ERR unknown subcommand '${argStr(argv[1]!).slice(0, 128)}'. Try ${found.container.toUpperCase()} HELP.`);
+    return finish(server, c);
+  }
+  const cmd = found.cmd;
+  const argc = argv.length;
+  if ((cmd.arity > 0 && cmd.arity !== argc) || argc < -cmd.arity) {
+    rejectCommand(server, c, `ERR wrong number of arguments for '${found.arityName}' command`);
+    return finish(server, c);
+  }
+  if (!c.authenticated && !cmd.flags.noauth) {
+    rejectCommand(server, c, 'NOAUTH Authentication required.');
+    return finish(server, c);
+  }
+  if (c.has(CLIENT_MULTI) && cmd.flags.noMulti) {
+    rejectCommand(server, c, 'ERR Command not allowed inside a transaction');
+    return finish(server, c);
+  }
+  if (c.has(CLIENT_PUBSUB) && c.resp === 2 && !(!cmd.parent && PUBSUB_ALLOWED.has(cmd.name))) {
+    rejectCommand(server, c, `ERR Can't execute '${fullName(cmd)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+    return finish(server, c);
+  }
+  if (c.has(CLIENT_SLAVE) && cmd.flags.keyspace) {
+    rejectCommand(server, c, "ERR Replica can't interact with the keyspace");
+    return finish(server, c);
+  }
+  if (server.pause && !c.has(CLIENT_SLAVE) && (server.pause.type === 'all' || cmd.flags.write)) {
+    postponeClient(server, c, cmd);
+    return;
+  }
+  if (c.has(CLIENT_MULTI) && !MULTI_IMMEDIATE.has(cmd.name)) {
+    queueMultiCommand(server, c, cmd);
+    return finish(server, c);
+  }
+  call(server, c, cmd);
+  finish(server, c);
+}
+
+/** call(): runs the command, charging its cost, recording it, and feeding MONITORs. */
+export function call(server: Server, c: Client, cmd: Command): void {
+  server.updateCachedTime();
+  const prevCurrent = server.currentClient;
+  server.currentClient = c;
+  c.lastCmd = fullName(cmd);
+  server.charge(1, 0);
+  const t = server.backend.tracer;
+  if (t.wants('command')) {
+    t.emit({ kind: 'command', id: c.id, name: c.lastCmd, args: c.argv.slice(1).map((a) => argStr(a)).join(' ').slice(0, 120) }, c.addr);
+  }
+  cmd.proc(server, c, c.argv);
+  server.stats.numcommands++;
+  if (server.monitors.length) feedMonitors(server, c);
+  server.currentClient = prevCurrent;
+}
+
+/** After a command (or its rejection): reply trace, and resetClient's REPLY SKIP bookkeeping. */
+function finish(server: Server, c: Client): void {
+  flushReplyTrace(server, c);
+  if (c.has(CLIENT_BLOCKED)) return;
+  c.clear(CLIENT_REPLY_SKIP);
+  if (c.has(CLIENT_REPLY_SKIP_NEXT)) {
+    c.set(CLIENT_REPLY_SKIP);
+    c.clear(CLIENT_REPLY_SKIP_NEXT);
+  }
+}
+
+/** `POST` / `Host:` as a command: an HTTP client talking to Redis; close without a reply. */
+function securityWarningCommand(server: Server, c: Client): void {
+  // Logged at most once a minute, as Redis does.
+  if (server.mstime - server.lastSecurityWarningMs > 60_000) {
+    server.log('warning', 'Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.', c.addr);
+    server.lastSecurityWarningMs = server.mstime;
+  }
+  freeClientAsync(server, c, 'security', argStr(c.argv[0]!));
+}
+
+/** Replies `+OK` and closes once written: QUIT. */
+export function quitCommand(server: Server, c: Client): void {
+  addReply(server, c, resp.OK);
+  c.set(CLIENT_CLOSE_AFTER_REPLY);
+  c.closeReason = 'quit';
+}

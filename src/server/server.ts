@@ -1,0 +1,141 @@
+// The server's global state (Redis's `struct redisServer`) and its start-up and loop hooks
+// (initServer, beforeSleep). The accept path, read path, reply path, limits and cron each live in
+// their own file and receive this object.
+import { List } from '../base/list.ts';
+import type { Backend } from '../loop/backend.ts';
+import { AE_READABLE, EventLoop } from '../loop/event-loop.ts';
+import type { ConnRef } from '../timeline/events.ts';
+import './commands/index.ts';
+import { acceptTcpHandler } from './accept.ts';
+import type { Client } from './client.ts';
+import type { ServerConfig } from './config.ts';
+import { serverCron } from './cron.ts';
+import { adjustOpenFilesLimit } from './fd-limits.ts';
+import { freeClientsInAsyncFreeQueue } from './lifecycle.ts';
+import { handleClientsWithPendingWrites } from './reply.ts';
+
+/** CONFIG_MIN_RESERVED_FDS: fds kept for listeners, logs, persistence. */
+export const CONFIG_MIN_RESERVED_FDS = 32;
+/** CONFIG_FDSET_INCR: the event loop is sized maxclients + this. */
+export const CONFIG_FDSET_INCR = CONFIG_MIN_RESERVED_FDS + 96;
+
+export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
+
+/** Counters reported by INFO stats. */
+export interface Stats {
+  numconnections: number;
+  rejectedConn: number;
+  numcommands: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  totalReadsProcessed: number;
+  totalWritesProcessed: number;
+  totalErrorReplies: number;
+  unexpectedErrorReplies: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  replyBufferShrinks: number;
+  replyBufferExpands: number;
+}
+
+/** Virtual CPU cost of the core's work (the cost model). */
+export interface CostModel {
+  commandUs: number;
+  byteNs: number;
+}
+
+export class Server {
+  readonly loop: EventLoop;
+  /** server.clients: every connected client, in the order clientsCron rotates. */
+  readonly clients = new List<Client>();
+  readonly clientsById = new Map<number, Client>();
+  /** server.clients_pending_write: new entries go to the head (LIFO), as in Redis. */
+  readonly clientsPendingWrite = new List<Client>();
+  readonly clientsToClose: Client[] = [];
+  /** Clients that executed a command since the last cron, for MONITOR feed and unblocking. */
+  readonly monitors = new List<Client>();
+  /** Fake clients (Lua, …) consume ids 1 and 2 at start, so the first connection gets id 3. */
+  nextClientId = 3;
+  listenFd = -1;
+  stats: Stats = {
+    numconnections: 0, rejectedConn: 0, numcommands: 0, netInputBytes: 0, netOutputBytes: 0,
+    totalReadsProcessed: 0, totalWritesProcessed: 0, totalErrorReplies: 0, unexpectedErrorReplies: 0,
+    keyspaceHits: 0, keyspaceMisses: 0, replyBufferShrinks: 0, replyBufferExpands: 0,
+  };
+  /** Cached time (server.unixtime seconds, server.mstime ms), refreshed by cron and command calls. */
+  unixtime = 0;
+  mstime = 0;
+  /** Current hz (dynamic-hz may raise it above the configured one). */
+  hz: number;
+  cronloops = 0;
+  /** The client whose command is executing (server.current_client). */
+  currentClient: Client | null = null;
+  /** CLIENT PAUSE state: end time (ms) and whether it pauses ALL or only WRITE commands. */
+  pause: { endMs: number; type: 'all' | 'write' } | null = null;
+  lastSecurityWarningMs = -Infinity;
+  /** True while EXEC runs its queued commands (blocking commands must not block then). */
+  inExec = false;
+  /** Subsystems holding per-client state (pub/sub, blocking, WATCH) forget a freed client here. */
+  readonly freeClientHooks: Array<(c: Client) => void> = [];
+  private cpuNsDebt = 0;
+  /** Exit code when start-up failed (e.g. the fd limit is too low), else null. */
+  exitCode: number | null = null;
+
+  constructor(readonly backend: Backend, public config: ServerConfig, readonly cost: CostModel) {
+    this.hz = config.hz;
+    this.loop = new EventLoop(backend, config.maxclients + CONFIG_FDSET_INCR);
+    this.updateCachedTime();
+  }
+
+  /** updateCachedTime: server.unixtime and server.mstime from the backend's clock. */
+  updateCachedTime(): void {
+    const us = this.backend.unixTimeUs();
+    this.unixtime = Math.floor(us / 1_000_000);
+    this.mstime = Math.floor(us / 1000);
+  }
+
+  /** Charges virtual CPU for work done: per command and per byte. */
+  charge(commands: number, bytes: number): void {
+    this.cpuNsDebt += commands * this.cost.commandUs * 1000 + bytes * this.cost.byteNs;
+    if (this.cpuNsDebt >= 1000) {
+      const us = Math.floor(this.cpuNsDebt / 1000);
+      this.cpuNsDebt -= us * 1000;
+      this.backend.spend(us);
+    }
+  }
+
+  /** serverLog: records the message Redis would log, with its level and the client it concerns. */
+  log(level: LogLevel, line: string, conn?: ConnRef): void {
+    const t = this.backend.tracer;
+    if (t.wants('log')) t.emit({ kind: 'log', level, line }, conn);
+  }
+
+  /**
+   * initServer + the listening part of main(): fd limits, listener, accept handler, cron, hooks.
+   * Returns false when Redis would exit (exitCode says how).
+   */
+  start(): boolean {
+    if (!adjustOpenFilesLimit(this)) return false;
+    this.loop.setsize = this.config.maxclients + CONFIG_FDSET_INCR;
+    const fd = this.backend.listen(this.config.bind[0] ?? '127.0.0.1', this.config.port, this.config['tcp-backlog']);
+    if (fd < 0) {
+      this.log('warning', `Warning: Could not create server TCP listening socket ${this.config.bind[0]}:${this.config.port}: bind: errno ${-fd}`);
+      this.log('warning', 'Failed listening on port ' + this.config.port + ' (TCP), aborting.');
+      this.exitCode = 1;
+      return false;
+    }
+    this.listenFd = fd;
+    this.loop.createFileEvent(fd, AE_READABLE, (lfd) => acceptTcpHandler(this, lfd));
+    this.loop.createTimeEvent(1, () => serverCron(this));
+    this.loop.setBeforeSleepProc(() => this.beforeSleep());
+    this.log('notice', 'Server initialized');
+    this.log('notice', 'Ready to accept connections');
+    return true;
+  }
+
+  /** beforeSleep, in Redis's order for what is modelled: writes, then async frees. */
+  beforeSleep(): void {
+    handleClientsWithPendingWrites(this);
+    freeClientsInAsyncFreeQueue(this);
+  }
+}
