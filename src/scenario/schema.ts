@@ -664,8 +664,8 @@ const closedSpec = z.unknown().transform((v, ctx): { reason?: string; afterUs?: 
   const c = sub(record('closed', { reason: z.enum(CLOSE_REASONS as [CloseReason, ...CloseReason[]]), after: duration(), before: duration() }), v, ctx, []);
   const after = checkDuration(v.after);
   const before = checkDuration(v.before);
-  if (after.ok && before.ok && after.value > before.value) {
-    report(ctx, 'after is later than before: no time can satisfy both', ['before']);
+  if (after.ok && before.ok && after.value >= before.value) {
+    report(ctx, 'before must be later than after (the window is after <= t < before): no time can satisfy both', ['before']);
     return z.NEVER;
   }
   if (!c) return z.NEVER;

@@ -77,6 +77,11 @@ export class Server {
   inExec = false;
   /** Subsystems holding per-client state (pub/sub, blocking, WATCH) forget a freed client here. */
   readonly freeClientHooks: Array<(c: Client) => void> = [];
+  /**
+   * Work beforeSleep does before writing replies, in registration order (blocked-client timeouts,
+   * clients unblocked by data). Registered by the subsystems that own it.
+   */
+  readonly beforeSleepHooks: Array<(server: Server) => void> = [];
   private cpuNsDebt = 0;
   /** Exit code when start-up failed (e.g. the fd limit is too low), else null. */
   exitCode: number | null = null;
@@ -135,6 +140,7 @@ export class Server {
 
   /** beforeSleep, in Redis's order for what is modelled: writes, then async frees. */
   beforeSleep(): void {
+    for (const hook of this.beforeSleepHooks) hook(this);
     handleClientsWithPendingWrites(this);
     freeClientsInAsyncFreeQueue(this);
   }

@@ -1,0 +1,93 @@
+// Text rendering of a finished run: a summary with every expectation, and a readable timeline.
+// Pure functions of the result; colour comes from the chalk instance passed in (NO_COLOR aware).
+import type { ChalkInstance } from 'chalk';
+import type { TimelineEvent } from '../timeline/events.ts';
+import type { RunResult } from '../scenario/run.ts';
+
+/** Virtual time as seconds with microsecond precision: `12.004150s`. */
+export function fmtTime(us: number): string {
+  return `${(us / 1e6).toFixed(6)}s`;
+}
+
+/** Bytes with a binary unit, e.g. `33.6 MB`, or plain bytes below 1 KiB. */
+export function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** The command that reproduces a run exactly. */
+export function reproduceCommand(r: Pick<RunResult, 'file' | 'seed'>): string {
+  return `npx redsim run ${r.file} --seed ${r.seed}`;
+}
+
+/** One-paragraph summary: verdict, expectations, end, hash, and how to reproduce a failure. */
+export function renderSummary(r: RunResult, c: ChalkInstance): string {
+  const lines: string[] = [];
+  const verdict = r.passed ? c.green('PASS') : c.red('FAIL');
+  const held = r.expectations.filter((e) => e.passed).length;
+  lines.push(`${verdict} ${c.bold(r.scenario)} (seed ${r.seed}) — ${held}/${r.expectations.length} expectations, ${r.events.length} events, hash ${r.hash.slice(0, 16)}`);
+  if (r.serverExit !== null) lines.push(c.yellow(`  the server refused to start (exit code ${r.serverExit}); see its log lines in the timeline`));
+  if (r.ended === 'horizon') {
+    lines.push(c.yellow(`  stopped at the horizon, ${fmtTime(r.endUs)}${r.unfinished.length ? `, with unfinished clients: ${r.unfinished.join(', ')}` : ''}`));
+  } else {
+    lines.push(c.dim(`  settled at ${fmtTime(r.endUs)} of virtual time`));
+  }
+  for (const e of r.expectations) {
+    const mark = e.passed ? c.green('✔') : c.red('✘');
+    lines.push(`  ${mark} ${e.description} ${c.dim(`(${r.file}:${e.line})`)}`);
+    if (!e.passed) lines.push(`      ${c.red(e.detail)}`);
+  }
+  if (!r.passed) lines.push(`  reproduce: ${c.cyan(reproduceCommand(r))}`);
+  return lines.join('\n');
+}
+
+function describe(e: TimelineEvent): string {
+  switch (e.kind) {
+    case 'connect': return `connect to ${e.addr}: ${e.result}`;
+    case 'accept': return `accepted as id=${e.id} fd=${e.fd} from ${e.addr}`;
+    case 'reject': return `refused (${e.reason})${e.detail ? `: ${e.detail}` : ''}`;
+    case 'read': return `read ${fmtBytes(e.bytes)} (query buffer ${fmtBytes(e.qbuf)})`;
+    case 'command': return `command ${e.name}${e.args ? ` ${e.args}` : ''}`;
+    case 'reply': return `reply ${fmtBytes(e.bytes)}: ${e.text}`;
+    case 'write': return `wrote ${fmtBytes(e.bytes)}${e.pending ? `, ${fmtBytes(e.pending)} still queued` : ''}`;
+    case 'close': return `closed: ${e.reason}${e.detail ? ` — ${e.detail}` : ''}`;
+    case 'log': return `log ${e.level}: ${e.line}`;
+    case 'cron': return `cron hz=${e.hz} visited ${e.visited} of ${e.clients} clients`;
+    case 'fault': return `fault ${e.fault}${e.detail ? ` ${e.detail}` : ''}`;
+    case 'client': return `${e.what}${e.detail !== undefined ? ` ${e.detail}` : ''}`;
+    case 'horizon': return 'horizon reached';
+  }
+}
+
+function colourFor(e: TimelineEvent, c: ChalkInstance): (s: string) => string {
+  switch (e.kind) {
+    case 'close': case 'reject': return c.red;
+    case 'fault': return c.magenta;
+    case 'log': return e.level === 'warning' ? c.yellow : c.dim;
+    case 'client': return c.cyan;
+    case 'cron': return c.dim;
+    default: return (s) => s;
+  }
+}
+
+/**
+ * The timeline, one event per line: time, client, what happened. Cron ticks are left out unless
+ * `withCron` (they are many and say little on their own).
+ */
+export function renderTimeline(events: readonly TimelineEvent[], c: ChalkInstance, withCron = false): string {
+  const width = Math.max(6, ...events.map((e) => (e.client ?? '').length));
+  const out: string[] = [];
+  for (const e of events) {
+    if (e.kind === 'cron' && !withCron) continue;
+    const who = (e.client ?? (e.kind === 'log' || e.kind === 'cron' ? 'server' : '')).padEnd(width);
+    out.push(`${c.dim(fmtTime(e.t))}  ${c.bold(who)}  ${colourFor(e, c)(describe(e))}`);
+  }
+  return out.join('\n');
+}
