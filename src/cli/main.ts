@@ -215,9 +215,9 @@ export async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'name a command: run, start or validate (see --help)')
     .strict()
     .epilogue('Exit codes: 0 all expectations held, 1 an expectation failed, 2 bad input, 3 internal error.\nScenario format: docs/scenario-format.md')
-    .fail((msg, err, y) => {
+    .fail((msg, err) => {
       if (err) throw err;
-      console.error(y.help ? `${msg}\n\nrun 'redsim --help' for usage` : msg);
+      console.error(`${msg}\n\nrun 'redsim --help' for usage`);
       code = EXIT_BAD_INPUT;
     })
     .help()
@@ -228,11 +228,14 @@ export async function main(argv: string[]): Promise<number> {
 
 const isEntry = process.argv[1] && /(?:main\.ts|redsim(?:\.js)?)$/.test(basename(process.argv[1]));
 if (isEntry || process.env.REDSIM_CLI === '1') {
+  // exitCode, not exit(): exit() would cut off output still being written to a pipe.
   main(hideBin(process.argv)).then(
-    (code) => process.exit(code),
+    (code) => {
+      process.exitCode = code;
+    },
     (e) => {
       console.error(`redsim: internal error: ${(e as Error).stack ?? e}`);
-      process.exit(EXIT_INTERNAL);
+      process.exitCode = EXIT_INTERNAL;
     },
   );
 }

@@ -4,7 +4,7 @@
 import { ETIMEDOUT } from '../base/errno.ts';
 import type { RandomStreams } from '../base/rng.ts';
 import type { EventBody, Tracer } from '../timeline/events.ts';
-import type { LinkSpec, FaultSpec } from '../scenario/types.ts';
+import type { LinkSpec, FaultSpec } from './types.ts';
 import { Host, type Ready } from './host.ts';
 import { Network, Route, setPartition } from './network.ts';
 import { Scheduler, type TimerHandle } from './scheduler.ts';

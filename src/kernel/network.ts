@@ -9,7 +9,7 @@
 // tcp_syn_retries = 6 (the SYN-ACK/ACK race of tcp_abort_on_overflow = 0 is not modelled).
 import { ECONNREFUSED, ECONNRESET, ETIMEDOUT } from '../base/errno.ts';
 import type { Rng } from '../base/rng.ts';
-import type { LinkSpec, Direction } from '../scenario/types.ts';
+import type { LinkSpec, Direction } from './types.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { Socket } from './socket.ts';
 
@@ -132,6 +132,9 @@ export class Network {
       const window = receiverGone ? untransmitted : r.rcvCap - r.rcv.length - s.inFlight;
       if (window <= 0) return;
       const slicer = path.route.slicers[path.dir];
+      // Slicing releases the next slice only once the receiver has read the previous one, so
+      // every read sees exactly one slice and its boundaries fall where the fault says.
+      if (slicer && (s.inFlight > 0 || (!receiverGone && r.rcv.length > 0))) return;
       const n = Math.min(untransmitted, window, slicer ? Math.max(1, slicer()) : MAX_CHUNK);
       const { bandwidth } = path.route.link;
       const depart = Math.max(this.sched.now, path.busyUntil);

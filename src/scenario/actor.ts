@@ -52,7 +52,8 @@ export class ClientActor {
   readonly replies: string[] = [];
   ended: ClientObservation['ended'] = null;
   endedAtUs: number | null = null;
-  done = false;
+  /** Every step has run (or can no longer run). */
+  private scriptDone = false;
 
   constructor(
     private readonly kernel: Kernel,
@@ -64,6 +65,11 @@ export class ClientActor {
   /** Schedules the connect at the client's start time. */
   start(): void {
     this.kernel.sched.at(this.spec.connectAtUs, () => this.connect());
+  }
+
+  /** Finished: the script has run and everything it wrote has left the program (or cannot). */
+  get done(): boolean {
+    return this.scriptDone && (this.out.length === 0 || this.fd === -1);
   }
 
   observation(): ClientObservation {
@@ -89,7 +95,7 @@ export class ClientActor {
 
   /** The kernel says something changed on our socket. */
   private onReady(): void {
-    if (this.done || this.fd === -1) return;
+    if (this.fd === -1) return;
     const sock = this.host.socketAt(this.fd);
     if (!sock) return;
     if (this.wait?.kind === 'connect') {
@@ -102,9 +108,8 @@ export class ClientActor {
       } else return;
     }
     if (this.reading) this.drainReads();
-    if (this.done) return;
     this.flush();
-    this.advance();
+    if (!this.scriptDone) this.advance();
   }
 
   private drainReads(): void {
@@ -142,7 +147,7 @@ export class ClientActor {
       this.endedAtUs = this.kernel.now;
       this.note(ended, detail);
     }
-    this.done = true;
+    this.scriptDone = true;
     this.wait = null;
   }
 
@@ -159,16 +164,16 @@ export class ClientActor {
 
   /** Runs steps until one has to wait. */
   private advance(): void {
-    while (!this.done && this.wait === null) {
-      if (this.wait === null && this.step >= this.spec.script.length) {
-        this.done = true;
+    while (!this.scriptDone && this.wait === null) {
+      if (this.step >= this.spec.script.length) {
+        this.scriptDone = true;
         this.note('script-done');
         return;
       }
       if (this.fd === -1 && this.needsConnection(this.spec.script[this.step]!)) {
         // The connection is gone: the rest of the script cannot run.
         this.note('script-abandoned', `${this.spec.script.length - this.step} steps left`);
-        this.done = true;
+        this.scriptDone = true;
         return;
       }
       this.run(this.spec.script[this.step++]!);
@@ -246,7 +251,7 @@ export class ClientActor {
         this.ended = 'vanished';
         this.endedAtUs = this.kernel.now;
         this.fd = -1;
-        this.done = true;
+        this.scriptDone = true;
         break;
     }
   }

@@ -1,6 +1,9 @@
 // The validated, defaults-filled form of a scenario file. The loader (load.ts) produces it from
 // YAML; the run builder (run.ts) consumes it. Times are integer microseconds, sizes integer bytes.
 import type { Segment } from '../base/bytes.ts';
+import type { Direction, FaultSpec, LinkSpec } from '../kernel/types.ts';
+
+export type { Direction, FaultSpec, LinkSpec };
 
 /** Where a value came from in its file (1-based), for located errors after loading. */
 export interface Location {
@@ -48,19 +51,6 @@ export interface ServerSpec {
   host: string;
 }
 
-export interface LinkSpec {
-  /** One-way latency. Default 50 µs. */
-  latencyUs: number;
-  /** Extra one-way delay drawn uniformly from [0, jitterUs] per delivery (never reorders). Default 0. */
-  jitterUs: number;
-  /** Bytes per second, 0 = unlimited. Default 0. */
-  bandwidth: number;
-  /** Kernel send buffer capacity of each socket. Default 16384 (Linux's initial wmem). */
-  sndbuf: number;
-  /** Kernel receive buffer capacity of each socket. Default 131072 (Linux's initial rmem). */
-  rcvbuf: number;
-}
-
 /** One argument of a command: text, or `n` counted filler bytes (virtual, never allocated). */
 export type ArgSpec = string | { fill: number };
 
@@ -100,16 +90,6 @@ export type Step =
   | { op: 'close' }
   /** The client machine vanishes: no FIN, no RST, nothing more is sent or acknowledged. */
   | { op: 'vanish' };
-
-export type FaultSpec =
-  | { atUs: number; client: string; kind: 'partition'; direction: Direction; durationUs: number }
-  | { atUs: number; client: string; kind: 'vanish' }
-  | { atUs: number; client: string; kind: 'rst'; toward: 'server' | 'client' }
-  | { atUs: number; client: string; kind: 'slice'; direction: Direction; sizes: number[] }
-  | { atUs: number; client: string; kind: 'slice'; direction: Direction; random: [number, number] };
-
-/** `to-server` = bytes from the client to the server; `to-client` the reverse; `both`. */
-export type Direction = 'both' | 'to-server' | 'to-client';
 
 /** A partial event: every field given must match (strings beginning and ending with '/' are regexes). */
 export type EventPattern = Record<string, string | number | boolean>;

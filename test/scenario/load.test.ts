@@ -522,7 +522,12 @@ describe('the documentation', () => {
     });
   }
 
-  it('shows the full field example of every section as valid YAML fragments', () => {
+  it('shows an anchors example that loads', () => {
+    const section = doc.match(/## Conventions[\s\S]*?```yaml\n([\s\S]*?)```/)![1]!;
+    expect(ok(section).clients.map((c) => c.script)).toEqual([[{ op: 'call', args: ['PING'] }], [{ op: 'call', args: ['PING'] }]]);
+  });
+
+  it('shows an expect example that loads', () => {
     // The reference example of the expect section uses clients it does not define; give it some.
     const section = doc.match(/## expect[\s\S]*?```yaml\n([\s\S]*?)```/)![1]!;
     ok(`clients: [{name: c1}, {name: c2}, {name: c3}]\n${section}`);
