@@ -68,9 +68,12 @@ export class Network {
   /** Sends a SYN for `s` (a connecting socket); retries as Linux does when it is lost. */
   sendSyn(s: Socket, route: Route): void {
     const attempt = s.synAttempts++;
+    // The retransmission timer runs from when this SYN was sent (as Linux's RTO does), not from
+    // when the listener dropped it, so retries fall at 1, 3, 7 … s whatever the latency.
+    const sentAt = this.sched.now;
     const retry = () => {
       if (s.synAttempts > SYN_RETRY_LIMIT) {
-        this.sched.after(1_000_000 * 2 ** SYN_RETRY_LIMIT, () => {
+        this.sched.at(sentAt + 1_000_000 * 2 ** SYN_RETRY_LIMIT, () => {
           if (s.state !== 'connecting') return;
           s.error = ETIMEDOUT;
           s.state = 'dead';
@@ -79,7 +82,7 @@ export class Network {
         });
         return;
       }
-      this.sched.after(1_000_000 * 2 ** attempt, () => {
+      this.sched.at(sentAt + 1_000_000 * 2 ** attempt, () => {
         if (s.state === 'connecting') this.sendSyn(s, route);
       });
     };
@@ -149,7 +152,9 @@ export class Network {
   private deliver(path: Path, n: number): void {
     const s = path.from;
     const r = path.to;
-    if (s.state === 'dead') return;
+    // A sender that failed (reset, keepalive timeout) while these bytes were on the wire has
+    // already discarded its send queue; taking from it would throw.
+    if (s.state === 'dead' || s.error) return;
     const segs = s.snd.take(n);
     s.inFlight -= n;
     if (r.state === 'dead' || r.state === 'closed') {

@@ -661,7 +661,9 @@ const closedSpec = z.unknown().transform((v, ctx): { reason?: string; afterUs?: 
     report(ctx, `expected true or a map {reason, after, before}, got ${describeValue(v)}${h}`);
     return z.NEVER;
   }
-  const c = sub(record('closed', { reason: z.enum(CLOSE_REASONS as [CloseReason, ...CloseReason[]]), after: duration(), before: duration() }), v, ctx, []);
+  // A refusal (reject event) also ends the connection, so `closed` accepts its reasons too.
+  const reasons = [...CLOSE_REASONS, ...REJECT_REASONS] as [string, ...string[]];
+  const c = sub(record('closed', { reason: z.enum(reasons), after: duration(), before: duration() }), v, ctx, []);
   const after = checkDuration(v.after);
   const before = checkDuration(v.before);
   if (after.ok && before.ok && after.value >= before.value) {

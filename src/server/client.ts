@@ -46,6 +46,8 @@ export class Client {
   /** Seconds (server.unixtime) at creation and at the last read or write. */
   ctime: number;
   lastinteraction: number;
+  /** Microsecond twin of lastinteraction, for the exact-timer policy. */
+  lastinteractionUs = 0;
   /** Flags as a float-safe bitset: flags above bit 31 need arithmetic, so use the helpers. */
   private flagBits = 0;
 

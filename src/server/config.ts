@@ -46,6 +46,12 @@ export interface ServerConfig {
   profile: 'debian' | 'upstream';
   /** redsim switch: `7.0.15` keeps the stale soft-limit timer as released; `fixed` resets it when the client drains. */
   'obuf-soft-timer': '7.0.15' | 'fixed';
+  /** SLOWLOG: commands whose (virtual) execution takes at least this many µs are logged; negative disables. */
+  'slowlog-log-slower-than': number;
+  /** SLOWLOG: entries kept (oldest dropped first). */
+  'slowlog-max-len': number;
+  /** DEBUG is refused unless `yes`, or `local` and the client connects from 127.0.0.1 / ::1. Immutable. */
+  'enable-debug-command': 'no' | 'yes' | 'local';
 }
 
 export const DEFAULT_OBUF_LIMITS: Record<ObufClass, ObufLimit> = {
@@ -76,6 +82,9 @@ export function defaultConfig(): ServerConfig {
     'timeout-policy': 'lazy',
     profile: 'debian',
     'obuf-soft-timer': '7.0.15',
+    'slowlog-log-slower-than': 10000,
+    'slowlog-max-len': 128,
+    'enable-debug-command': 'no',
   };
 }
 
@@ -92,15 +101,33 @@ interface ConfigDef {
 }
 
 const INT_MAX = 2147483647;
+/** LONG_MAX / LLONG_MAX and ULLONG_MAX, as Redis prints them in range errors. */
+const LONG_MAX = 9223372036854775807n;
+const ULLONG_MAX = 18446744073709551615n;
 
-function intDef(name: Key, min: number, max: number, memory = false): ConfigDef {
+/** string2ll: an optional `-`, then digits without leading zeros (or just `0`), within 64 bits. */
+export function string2ll(s: string): bigint | undefined {
+  if (!/^(0|-?[1-9][0-9]*)$/.test(s)) return undefined;
+  const n = BigInt(s);
+  return n >= -LONG_MAX - 1n && n <= LONG_MAX ? n : undefined;
+}
+
+/**
+ * A numeric directive (numericConfigSet): memory configs take memtoull units, others a plain
+ * string2ll integer; out-of-range values get Redis's `argument must be between` text.
+ */
+function intDef(name: Key, min: number | bigint, max: number | bigint, memory = false): ConfigDef {
   return {
     name,
     parse(v) {
-      const n = memory ? memtoull(v) : /^-?\d+$/.test(v) ? Number(v) : undefined;
-      if (n === undefined || !Number.isSafeInteger(n)) return { ok: false, err: memory ? 'argument must be a memory value' : 'argument couldn\'t be parsed into an integer' };
-      if (n < min || n > max) return { ok: false, err: `argument must be between ${min} and ${max} inclusive` };
-      return { ok: true, value: n };
+      let n: bigint | undefined;
+      if (memory) {
+        const m = memtoull(v);
+        n = m === undefined ? undefined : BigInt(m);
+      } else n = string2ll(v);
+      if (n === undefined) return { ok: false, err: memory ? 'argument must be a memory value' : 'argument couldn\'t be parsed into an integer' };
+      if (n < BigInt(min) || n > BigInt(max)) return { ok: false, err: `argument must be between ${min} and ${max} inclusive` };
+      return { ok: true, value: Number(n) };
     },
     format: (v) => String(v),
   };
@@ -177,16 +204,17 @@ export const CONFIGS: ConfigDef[] = [
     // Redis clamps hz into [1, 500] silently.
     name: 'hz',
     parse(v) {
-      if (!/^-?\d+$/.test(v)) return { ok: false, err: 'argument couldn\'t be parsed into an integer' };
-      const n = Number(v);
+      const ll = string2ll(v);
+      if (ll === undefined) return { ok: false, err: 'argument couldn\'t be parsed into an integer' };
+      const n = Number(ll);
       if (n < 0 || n > INT_MAX) return { ok: false, err: `argument must be between 0 and ${INT_MAX} inclusive` };
       return { ok: true, value: Math.min(500, Math.max(1, n)) };
     },
     format: (v) => String(v),
   },
   boolDef('dynamic-hz'),
-  intDef('client-query-buffer-limit', 1024 * 1024, Number.MAX_SAFE_INTEGER, true),
-  intDef('proto-max-bulk-len', 1024 * 1024, Number.MAX_SAFE_INTEGER, true),
+  intDef('client-query-buffer-limit', 1024 * 1024, LONG_MAX, true),
+  intDef('proto-max-bulk-len', 1024 * 1024, LONG_MAX, true),
   stringDef('requirepass'),
   boolDef('protected-mode'),
   enumDef('loglevel', ['debug', 'verbose', 'notice', 'warning']),
@@ -195,12 +223,15 @@ export const CONFIGS: ConfigDef[] = [
     parse: (v) => parseObufLimits(v, DEFAULT_OBUF_LIMITS),
     format: (v) => formatObufLimits(v as Record<ObufClass, ObufLimit>),
   },
-  intDef('maxmemory', 0, Number.MAX_SAFE_INTEGER, true),
+  intDef('maxmemory', 0, ULLONG_MAX, true),
   enumDef('read-policy', ['single', 'drain']),
   { ...enumDef('client-limit-policy', ['2.6', '2.4']), immutable: true },
   enumDef('timeout-policy', ['lazy', 'exact']),
   { ...enumDef('profile', ['debian', 'upstream']), immutable: true },
   enumDef('obuf-soft-timer', ['7.0.15', 'fixed']),
+  intDef('slowlog-log-slower-than', -1, LONG_MAX),
+  intDef('slowlog-max-len', 0, LONG_MAX),
+  { ...enumDef('enable-debug-command', ['no', 'yes', 'local']), immutable: true },
 ];
 
 const BY_NAME = new Map<string, ConfigDef>();

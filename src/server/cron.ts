@@ -5,10 +5,11 @@ import {
   CLIENT_BLOCKED, CLIENT_MASTER, CLIENT_PUBSUB, CLIENT_SLAVE, type Client,
 } from './client.ts';
 import { freeClient } from './lifecycle.ts';
-import { closeClientOnOutputBufferLimitReached } from './limits.ts';
+import { closeClientOnOutputBufferLimitReached, getClientOutputBufferMemoryUsage } from './limits.ts';
 import { jemallocSize } from './alloc.ts';
 import { checkClientPauseTimeLimit } from './commands/pause.ts';
 import type { Server } from './server.ts';
+import { AE_NOMORE } from '../loop/event-loop.ts';
 
 export const CONFIG_MAX_HZ = 500;
 export const MAX_CLIENTS_PER_CLOCK_TICK = 200;
@@ -45,6 +46,11 @@ export function clientsCron(server: Server): number {
   let iterations = Math.floor(numclients / server.hz);
   const nowMs = server.mstime;
   if (iterations < CLIENTS_CRON_MIN_ITERATIONS) iterations = Math.min(numclients, CLIENTS_CRON_MIN_ITERATIONS);
+  // Always zero the next one-second slot of the recent-peak samples (INFO client_recent_max_*).
+  const peaks = peakMemSlots(server);
+  const slot = server.unixtime % CLIENTS_PEAK_MEM_USAGE_SLOTS;
+  peaks.input[(slot + 1) % CLIENTS_PEAK_MEM_USAGE_SLOTS] = 0;
+  peaks.output[(slot + 1) % CLIENTS_PEAK_MEM_USAGE_SLOTS] = 0;
   let visited = 0;
   while (server.clients.length && iterations-- > 0) {
     server.clients.rotateTailToHead();
@@ -53,9 +59,39 @@ export function clientsCron(server: Server): number {
     if (clientsCronHandleTimeout(server, c, nowMs)) continue;
     clientsCronResizeQueryBuffer(server, c);
     clientsCronResizeOutputBuffer(server, c, nowMs);
+    clientsCronTrackExpansiveClients(c, peaks, slot);
     if (closeClientOnOutputBufferLimitReached(server, c, false)) continue;
   }
   return visited;
+}
+
+/** CLIENTS_PEAK_MEM_USAGE_SLOTS: one-second slots of the biggest input/output buffers seen. */
+export const CLIENTS_PEAK_MEM_USAGE_SLOTS = 8;
+const peakSlots = new WeakMap<Server, { input: number[]; output: number[] }>();
+
+function peakMemSlots(server: Server): { input: number[]; output: number[] } {
+  let p = peakSlots.get(server);
+  if (!p) peakSlots.set(server, (p = { input: new Array(8).fill(0), output: new Array(8).fill(0) }));
+  return p;
+}
+
+/**
+ * clientsCronTrackExpansiveClients: input = query buffer allocation (sdsZmallocSize) + argument
+ * bytes + the argv array; output = omem.
+ */
+function clientsCronTrackExpansiveClients(c: Client, peaks: { input: number[]; output: number[] }, slot: number): void {
+  const hdr = c.qbAlloc < 256 ? 3 : c.qbAlloc < 65536 ? 5 : c.qbAlloc < 2 ** 32 ? 9 : 17;
+  const argc = c.parser.argc;
+  const input = jemallocSize(hdr + c.qbAlloc + 1) + c.parser.argvBytes + (argc ? jemallocSize(8 * argc) : 0);
+  const output = getClientOutputBufferMemoryUsage(c);
+  if (input > peaks.input[slot]!) peaks.input[slot] = input;
+  if (output > peaks.output[slot]!) peaks.output[slot] = output;
+}
+
+/** getExpansiveClientsInfo: the biggest input and output buffers of the last 8 seconds. */
+export function getExpansiveClientsInfo(server: Server): { input: number; output: number } {
+  const p = peakMemSlots(server);
+  return { input: Math.max(...p.input), output: Math.max(...p.output) };
 }
 
 /** Whether `timeout` applies to `c`: not replicas/MONITORs, masters, blocked or pub/sub clients. */
@@ -119,4 +155,31 @@ function clientsCronResizeOutputBuffer(server: Server, c: Client, nowMs: number)
     c.bufPeakLastReset = nowMs;
   }
   if (newSize) c.bufUsable = jemallocSize(newSize);
+}
+
+/**
+ * redsim switch `timeout-policy exact`: a timer per client that closes it the moment its idle time
+ * exceeds `timeout` (in microseconds, not whole seconds), instead of waiting for clientsCron to
+ * come round. Shows what the lazy check costs in lateness and what it saves in timers.
+ */
+export function armIdleTimer(server: Server, c: Client): void {
+  if (c.idleTimer !== null) server.loop.deleteTimeEvent(c.idleTimer as number);
+  c.idleTimer = null;
+  const timeout = server.config.timeout;
+  if (!timeout) return;
+  const dueUs = c.lastinteractionUs + timeout * 1_000_000 + 1;
+  const delayMs = Math.max(0, dueUs - server.backend.nowUs()) / 1000;
+  c.idleTimer = server.loop.createTimeEvent(delayMs, () => {
+    c.idleTimer = null;
+    if (!c.node) return AE_NOMORE;
+    const idleUs = server.backend.nowUs() - c.lastinteractionUs;
+    if (server.config.timeout && timeoutApplies(c) && idleUs > server.config.timeout * 1_000_000) {
+      server.updateCachedTime();
+      server.log('verbose', 'Closing idle client', c.addr);
+      freeClient(server, c, 'idle-timeout', `idle ${(idleUs / 1e6).toFixed(6)} s > timeout ${server.config.timeout} s (exact timer)`);
+      return AE_NOMORE;
+    }
+    armIdleTimer(server, c);
+    return AE_NOMORE;
+  });
 }

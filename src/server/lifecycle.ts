@@ -9,6 +9,7 @@ import {
 import type { Server } from './server.ts';
 import { readQueryFromClient } from './read.ts';
 import { sdsAllocFor } from './alloc.ts';
+import { armIdleTimer } from './cron.ts';
 
 /**
  * createClient for an accepted connection: TCP_NODELAY, keepalive per `tcp-keepalive` (read now:
@@ -30,8 +31,10 @@ export function createClient(server: Server, fd: number, addr: string, laddr: st
   c.authenticated = server.config.requirepass === '';
   c.bufPeakLastReset = server.unixtime; // Redis stores seconds here and compares with ms (see cron)
   c.qbAlloc = 0;
+  c.lastinteractionUs = server.backend.nowUs();
   c.node = server.clients.push(c);
   server.clientsById.set(c.id, c);
+  if (server.config['timeout-policy'] === 'exact') armIdleTimer(server, c);
   return c;
 }
 

@@ -11,7 +11,7 @@ import {
 import { lookupCommand, type Command } from './commands/table.ts';
 import { freeClientAsync } from './lifecycle.ts';
 import { feedMonitors } from './commands/monitor.ts';
-import { queueMultiCommand } from './commands/multi.ts';
+import { execCommandAbort, queueMultiCommand } from './commands/multi.ts';
 import { postponeClient } from './commands/pause.ts';
 import { addReply, addReplyError, flushReplyTrace } from './reply.ts';
 import type { Server } from './server.ts';
@@ -26,10 +26,15 @@ const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'r
 /** Commands allowed to a RESP2 client in the subscribed context. */
 const PUBSUB_ALLOWED = new Set(['subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
 
-/** rejectCommand: an error reply that also marks a MULTI transaction as failed. */
-export function rejectCommand(server: Server, c: Client, text: string): void {
+/**
+ * rejectCommand: an error reply that also marks a MULTI transaction as failed. When the rejected
+ * command is EXEC itself, the transaction is discarded with `-EXECABORT ... because of: <text>`.
+ */
+export function rejectCommand(server: Server, c: Client, text: string, cmd?: Command): void {
   if (c.has(CLIENT_MULTI)) c.set(CLIENT_DIRTY_EXEC);
-  addReplyError(server, c, text.replace(/[\r\n]/g, ' '));
+  const clean = text.replace(/[\r\n]/g, ' ');
+  if (cmd && !cmd.parent && cmd.name === 'exec') return execCommandAbort(server, c, clean);
+  addReplyError(server, c, clean);
 }
 
 /** The full name of a command as Redis reports it: `get`, `client|list`. */
@@ -62,23 +67,28 @@ export function processCommand(server: Server, c: Client): void {
   const cmd = found.cmd;
   const argc = argv.length;
   if ((cmd.arity > 0 && cmd.arity !== argc) || argc < -cmd.arity) {
-    rejectCommand(server, c, `ERR wrong number of arguments for '${found.arityName}' command`);
+    rejectCommand(server, c, `ERR wrong number of arguments for '${found.arityName}' command`, cmd);
+    return finish(server, c);
+  }
+  if (cmd.name === 'debug' && !cmd.parent && !allowProtectedAction(server.config['enable-debug-command'], c)) {
+    // CMD_PROTECTED: checked right after arity, before authentication.
+    rejectCommand(server, c, 'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.');
     return finish(server, c);
   }
   if (!c.authenticated && !cmd.flags.noauth) {
-    rejectCommand(server, c, 'NOAUTH Authentication required.');
+    rejectCommand(server, c, 'NOAUTH Authentication required.', cmd);
     return finish(server, c);
   }
   if (c.has(CLIENT_MULTI) && cmd.flags.noMulti) {
-    rejectCommand(server, c, 'ERR Command not allowed inside a transaction');
+    rejectCommand(server, c, 'ERR Command not allowed inside a transaction', cmd);
     return finish(server, c);
   }
   if (c.has(CLIENT_PUBSUB) && c.resp === 2 && !(!cmd.parent && PUBSUB_ALLOWED.has(cmd.name))) {
-    rejectCommand(server, c, `ERR Can't execute '${fullName(cmd)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+    rejectCommand(server, c, `ERR Can't execute '${fullName(cmd)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, cmd);
     return finish(server, c);
   }
   if (c.has(CLIENT_SLAVE) && cmd.flags.keyspace) {
-    rejectCommand(server, c, "ERR Replica can't interact with the keyspace");
+    rejectCommand(server, c, "ERR Replica can't interact with the keyspace", cmd);
     return finish(server, c);
   }
   if (server.pause && !c.has(CLIENT_SLAVE) && (server.pause.type === 'all' || cmd.flags.write)) {
@@ -93,18 +103,33 @@ export function processCommand(server: Server, c: Client): void {
   finish(server, c);
 }
 
+/**
+ * Observers of every executed command with the virtual time its proc took (the SLOWLOG), run
+ * after the proc as Redis's call() does.
+ */
+export const callHooks: Array<(server: Server, c: Client, cmd: Command, durationUs: number) => void> = [];
+
+/** allowProtectedAction: `yes`, or `local` for a client on 127.0.0.1 / ::1 (islocalClient). */
+export function allowProtectedAction(setting: 'no' | 'yes' | 'local', c: Client): boolean {
+  return setting === 'yes' || (setting === 'local' && (c.addr.startsWith('127.0.0.1:') || c.addr.startsWith('[::1]:')));
+}
+
 /** call(): runs the command, charging its cost, recording it, and feeding MONITORs. */
 export function call(server: Server, c: Client, cmd: Command): void {
   server.updateCachedTime();
   const prevCurrent = server.currentClient;
   server.currentClient = c;
   c.lastCmd = fullName(cmd);
+  // Duration as Redis's call() measures it: the command's own CPU cost plus what its proc spends.
+  const start = server.backend.nowUs();
   server.charge(1, 0);
   const t = server.backend.tracer;
   if (t.wants('command')) {
     t.emit({ kind: 'command', id: c.id, name: c.lastCmd, args: c.argv.slice(1).map((a) => argStr(a)).join(' ').slice(0, 120) }, c.addr);
   }
   cmd.proc(server, c, c.argv);
+  const durationUs = server.backend.nowUs() - start;
+  for (const h of callHooks) h(server, c, cmd, durationUs);
   server.stats.numcommands++;
   if (server.monitors.length) feedMonitors(server, c);
   server.currentClient = prevCurrent;

@@ -67,6 +67,7 @@ function readOnce(server: Server, c: Client): boolean {
   server.charge(0, nread);
   if (c.querybuf.length > c.querybufPeak) c.querybufPeak = c.querybuf.length;
   c.lastinteraction = server.unixtime;
+  c.lastinteractionUs = server.backend.nowUs();
   server.stats.netInputBytes += nread;
   const t = server.backend.tracer;
   if (t.wants('read')) t.emit({ kind: 'read', id: c.id, bytes: nread, qbuf: c.querybuf.length }, c.addr);

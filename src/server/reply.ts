@@ -139,7 +139,10 @@ export function writeToClient(server: Server, c: Client, handlerInstalled: boole
     freeClientAsync(server, c, last === -EPIPE || last === -ECONNRESET ? 'reset' : 'write-error', strerror(last));
     return false;
   }
-  if (totwritten > 0 && !c.has(CLIENT_MASTER)) c.lastinteraction = server.unixtime;
+  if (totwritten > 0 && !c.has(CLIENT_MASTER)) {
+    c.lastinteraction = server.unixtime;
+    c.lastinteractionUs = server.backend.nowUs();
+  }
   if (!c.hasPendingReplies()) {
     c.sentlen = 0;
     if (handlerInstalled) server.loop.deleteFileEvent(c.fd, AE_WRITABLE);

@@ -19,6 +19,9 @@ export const CONFIG_MIN_RESERVED_FDS = 32;
 /** CONFIG_FDSET_INCR: the event loop is sized maxclients + this. */
 export const CONFIG_FDSET_INCR = CONFIG_MIN_RESERVED_FDS + 96;
 
+/** Virtual CPU of one event-loop iteration. */
+export const LOOP_ITERATION_NS = 1000;
+
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 
 /** Counters reported by INFO stats. */
@@ -65,6 +68,8 @@ export class Server {
   /** Cached time (server.unixtime seconds, server.mstime ms), refreshed by cron and command calls. */
   unixtime = 0;
   mstime = 0;
+  /** server.stat_starttime: unixtime at start-up (INFO uptime_in_seconds). */
+  statStarttime = 0;
   /** Current hz (dynamic-hz may raise it above the configured one). */
   hz: number;
   cronloops = 0;
@@ -90,6 +95,7 @@ export class Server {
     this.hz = config.hz;
     this.loop = new EventLoop(backend, config.maxclients + CONFIG_FDSET_INCR);
     this.updateCachedTime();
+    this.statStarttime = this.unixtime;
   }
 
   /** updateCachedTime: server.unixtime and server.mstime from the backend's clock. */
@@ -100,8 +106,8 @@ export class Server {
   }
 
   /** Charges virtual CPU for work done: per command and per byte. */
-  charge(commands: number, bytes: number): void {
-    this.cpuNsDebt += commands * this.cost.commandUs * 1000 + bytes * this.cost.byteNs;
+  charge(commands: number, bytes: number, extraNs = 0): void {
+    this.cpuNsDebt += commands * this.cost.commandUs * 1000 + bytes * this.cost.byteNs + extraNs;
     if (this.cpuNsDebt >= 1000) {
       const us = Math.floor(this.cpuNsDebt / 1000);
       this.cpuNsDebt -= us * 1000;
@@ -140,6 +146,9 @@ export class Server {
 
   /** beforeSleep, in Redis's order for what is modelled: writes, then async frees. */
   beforeSleep(): void {
+    // Each loop iteration costs a little CPU (epoll_wait, bookkeeping), so a server that spins —
+    // a listener left readable by EMFILE, say — still lets virtual time move, as a real one does.
+    this.charge(0, 0, LOOP_ITERATION_NS);
     for (const hook of this.beforeSleepHooks) hook(this);
     handleClientsWithPendingWrites(this);
     freeClientsInAsyncFreeQueue(this);

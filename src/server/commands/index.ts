@@ -2,3 +2,5 @@
 import './connection.ts';
 import './multi.ts';
 import './monitor.ts';
+import './pubsub.ts';
+import './keyspace.ts';

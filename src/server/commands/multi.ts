@@ -8,6 +8,8 @@ import { lookupCommand, registerCommand, type Command } from './table.ts';
 
 /** Hooks run when a transaction ends (WATCH state lives in the keyspace module). */
 export const unwatchHooks: Array<(server: Server, c: Client) => void> = [];
+/** Hooks run when EXEC starts, before its dirty checks (a WATCHed key that expired sets DIRTY_CAS). */
+export const execCheckHooks: Array<(server: Server, c: Client) => void> = [];
 
 /** queueMultiCommand: store the command (unless the transaction already failed), reply +QUEUED. */
 export function queueMultiCommand(server: Server, c: Client, cmd: Command): void {
@@ -65,6 +67,7 @@ registerCommand({
   flags: {},
   proc(server, c) {
     if (!c.has(CLIENT_MULTI)) return addReplyError(server, c, 'ERR EXEC without MULTI');
+    for (const h of execCheckHooks) h(server, c);
     if (c.has(CLIENT_DIRTY_EXEC)) {
       addReplyError(server, c, 'EXECABORT Transaction discarded because of previous errors.');
       return discardTransaction(server, c);
