@@ -342,16 +342,17 @@ function build(data: ScenarioEntry, names: ClientNames, file: string, locate: (p
   (data.clients ?? []).forEach((c: ClientEntry, i) => {
     const line = locate(['clients', i]).line;
     const members = c.count === undefined ? [c.name] : Array.from({ length: c.count }, (_, k) => `${c.name}-${k + 1}`);
-    for (const name of members) {
+    members.forEach((name, k) => {
       clients.push({
         name,
-        connectAtUs: c['connect-at'] ?? 0,
+        // Group members connect `connect-every` apart (all at once by default).
+        connectAtUs: (c['connect-at'] ?? 0) + k * (c['connect-every'] ?? 0),
         network: { ...network, ...c.network },
         // Each member gets its own step objects (steps are plain data; filler segments are immutable).
         script: (c.script ?? []).map((st) => ({ ...st })),
         line,
       });
-    }
+    });
   });
 
   const expect: Expectation[] = [];

@@ -458,6 +458,7 @@ const client = record(
     name: z.string().regex(CLIENT_NAME_RE, { message: 'a client name uses only letters, digits, _ . and -' }),
     count: int(1, 1_000_000),
     'connect-at': duration(),
+    'connect-every': duration(),
     network: link.transform(toLinkOverride),
     script: list(step, 'a list of steps'),
   },
