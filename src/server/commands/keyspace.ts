@@ -13,6 +13,7 @@ import { beforeNextClient } from '../lifecycle.ts';
 import { processInputBuffer } from '../read.ts';
 import { addReply, addReplyError, flushReplyTrace } from '../reply.ts';
 import type { Server } from '../server.ts';
+import { unblockClientHooks } from './client.ts';
 import { execCheckHooks, unwatchHooks } from './multi.ts';
 import { registerCommand, type CommandFlags, type CommandProc } from './table.ts';
 
@@ -34,7 +35,7 @@ interface Entry {
   expireAt: number;
 }
 
-/** A client blocked on a key, in blocking order (db->blocking_keys). */
+/** The clients blocked on one key, in the order they blocked (db->blocking_keys). */
 interface BlockingKey {
   key: Arg;
   clients: Set<Client>;
@@ -47,7 +48,7 @@ interface KeyspaceState {
   blocking: Map<string, BlockingKey>;
   /** server.ready_keys: keys that received data while clients were blocked on them. */
   readyKeys: Map<string, Arg>;
-  /** server.clients_timeout_table, ordered by (deadline, client id). */
+  /** server.clients_timeout_table, ordered by (deadline, client id); Redis breaks ties by pointer. */
   timeouts: Client[];
   /** server.unblocked_clients: served or timed out, waiting for their buffer to be processed. */
   unblocked: Client[];
@@ -392,6 +393,8 @@ export function unblockClient(server: Server, c: Client, mode: 'timeout' | 'erro
   unblockClientOnKeys(server, st, c);
   return true;
 }
+
+unblockClientHooks.push(unblockClient);
 
 /** handleBlockedClientsTimeout: clients whose deadline is strictly before now get a null array. */
 function handleBlockedClientsTimeout(server: Server, st: KeyspaceState): void {

@@ -2,13 +2,13 @@
 // confirmation and message shapes for RESP2 (arrays) and RESP3 (pushes), the PUBSUB client flag,
 // and Redis's glob matcher (stringmatchlen). Does not own the RESP2 subscribed-context check (that
 // is processCommand's) nor sharded Pub/Sub, which answers a named not-modelled error.
-import type { Segment } from '../../base/bytes.ts';
-import { isFiller } from '../../base/bytes.ts';
+import { isFiller, type Segment } from '../../base/bytes.ts';
 import * as resp from '../../protocol/reply.ts';
 import type { Arg } from '../../protocol/request-parser.ts';
 import { CLIENT_PUBSUB, CLIENT_PUSHING, type Client } from '../client.ts';
 import { addReply, addReplyError, flushReplyTrace } from '../reply.ts';
 import type { Server } from '../server.ts';
+import { resetClientHooks } from './auth.ts';
 import { keyOf } from './keyspace.ts';
 import { container, registerCommand, type Command } from './table.ts';
 
@@ -179,6 +179,11 @@ export function pubsubUnsubscribeAll(server: Server, c: Client, notify: boolean)
   updatePubsubFlag(c);
 }
 
+// RESET leaves every channel and pattern without notifications.
+resetClientHooks.push((server, c) => {
+  if (c.subscriptions > 0) pubsubUnsubscribeAll(server, c, false);
+});
+
 /**
  * pubsubPublishMessage: channel subscribers in subscription order, then every matching pattern's
  * subscribers. Returns the receivers (a client matched twice counts twice). A receiver pushed over
@@ -210,9 +215,10 @@ export function pubsubPublishMessage(server: Server, channel: Arg, message: Arg)
 }
 
 // ---------------------------------------------------------------------------------------------
-// stringmatchlen (util.c), byte for byte, including its quirks: an unterminated `[` matches
-// nothing, `\` escapes inside and outside brackets, reversed ranges are swapped, and range bounds
-// compare as signed chars (so bytes >= 0x80 sort below 0x00).
+// stringmatchlen (util.c), byte for byte, including its quirks: an unterminated `[` class runs to
+// the end of the pattern (a lone `[` matches nothing), `\` escapes inside and outside brackets,
+// reversed ranges are swapped, range bounds compare as signed chars (bytes >= 0x80 sort below
+// 0x00), and `*` never matches an empty string on its own (the loop needs a byte to start).
 
 interface ByteView {
   length: number;
