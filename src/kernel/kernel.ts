@@ -237,11 +237,13 @@ export class Kernel {
       case 'partition':
         setPartition(route, f.direction, true);
         this.trace({ kind: 'fault', fault: 'partition', detail: `${f.direction} for ${f.durationUs} us` }, f.client);
-        for (const s of conns) this.network.resume([s]);
+        // Every connection of the route, not only those with an open fd: a socket closed during
+        // the partition still holds its bytes and FIN, and its peer's keepalive must notice.
+        this.network.resume(route.liveConns());
         this.sched.after(f.durationUs, () => {
           setPartition(route, f.direction, false);
           this.trace({ kind: 'fault', fault: 'partition-healed', detail: f.direction }, f.client);
-          this.network.resume([...h.sockets()].filter((s) => s.peer));
+          this.network.resume(route.liveConns());
         });
         break;
       case 'vanish':
@@ -276,10 +278,9 @@ export class Kernel {
     if (!h.route || h.route.vanished) return;
     h.route.vanished = true;
     this.trace({ kind: 'fault', fault: 'vanish' }, h.name);
-    for (const s of h.sockets()) {
-      s.watcher = null;
-      // Re-arm: the timer becomes foreground work now that the peer is unreachable.
-      if (s.peer) this.armKeepalive(s.peer);
-    }
+    for (const s of h.sockets()) s.watcher = null;
+    // Re-arm: the timers become foreground work now that the peers are unreachable (including
+    // peers of sockets already closed here whose FIN never left).
+    for (const s of h.route.liveConns()) if (s.peer) this.armKeepalive(s.peer);
   }
 }

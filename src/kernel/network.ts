@@ -26,7 +26,19 @@ export class Route {
     'to-server': null,
     'to-client': null,
   };
+  /**
+   * Client-side sockets of this route's connections, including those whose fd is already closed
+   * but which still have bytes or a FIN to drain: a partition's heal must resume them too.
+   */
+  readonly conns = new Set<Socket>();
   constructor(readonly client: string, public link: LinkSpec, readonly rng: Rng) {}
+
+  /** The connections of this route that are not over at both ends (forgets the others). */
+  liveConns(): Socket[] {
+    const over = (x: Socket) => x.state === 'dead' || (x.state === 'closed' && x.finSent && x.snd.length === 0);
+    for (const s of this.conns) if (over(s) && (!s.peer || over(s.peer))) this.conns.delete(s);
+    return [...this.conns];
+  }
 
   blocked(dir: 'to-server' | 'to-client'): boolean {
     if (this.vanished) return true;
@@ -106,6 +118,7 @@ export class Network {
       s.peer = server;
       server.peer = s;
       s.out = new Path(s, server, route, 'to-server');
+      route.conns.add(s);
       server.out = new Path(server, s, route, 'to-client');
       listener.acceptQueue.push(server);
       this.hooks.markReady(listener);
@@ -158,13 +171,15 @@ export class Network {
     const segs = s.snd.take(n);
     s.inFlight -= n;
     if (r.state === 'dead' || r.state === 'closed') {
-      // Data for a socket its program has closed is answered by RST, as Linux does.
-      this.reset(s, path.route);
+      // Data for a socket its program has closed is answered by RST, as Linux does; a vanished
+      // machine answers nothing (the bytes were already on the wire when it vanished).
+      if (!(path.dir === 'to-client' && path.route.vanished)) this.reset(s, path.route);
       return;
     }
     r.rcv.pushAll(segs);
     r.lastHeardUs = this.sched.now;
-    s.lastHeardUs = this.sched.now; // the ACK
+    // The ACK; a vanished client never sends it, so the server's keepalive is not postponed.
+    if (!(path.dir === 'to-client' && path.route.vanished)) s.lastHeardUs = this.sched.now;
     this.hooks.markReady(r);
     this.hooks.markReady(s);
     this.pump(path);
@@ -197,6 +212,9 @@ export class Network {
     s.snd.clear();
     s.inFlight = 0;
     if (s.fd === -1) s.state = 'dead';
+    // Cancels a pending keepalive timer: left armed (foreground while the peer is unreachable)
+    // it would keep the run from settling for nothing.
+    this.hooks.rearmKeepalive(s);
     this.hooks.markReady(s);
   }
 
@@ -206,6 +224,7 @@ export class Network {
     s.snd.clear();
     s.inFlight = 0;
     s.state = 'dead';
+    this.hooks.rearmKeepalive(s); // cancels the keepalive timer (see resetNow)
     if (peer && s.out && !s.out.route.blocked(s.out.dir)) this.reset(peer, s.out.route);
   }
 
