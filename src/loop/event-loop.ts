@@ -94,12 +94,16 @@ export class EventLoop {
   }
 
   /**
-   * One iteration (aeProcessEvents): before-sleep hook, poll until the nearest timer, then for each
+   * One iteration (aeProcessEvents): compute the wait until the nearest timer, before-sleep hook,
+   * poll for that long, then for each
    * ready fd the read handler followed by the write handler, then due time events.
    */
   processEvents(): void {
+    // As in ae.c: the poll timeout is computed before beforeSleep runs, so time spent in
+    // beforeSleep (writing replies) delays the next timer rather than shortening the wait.
+    const timeout = this.nearestTimerUs();
     this.beforeSleep?.();
-    const fired = this.backend.poll(this.nearestTimerUs());
+    const fired = this.backend.poll(timeout);
     this.afterSleep?.();
     for (const { fd, mask } of fired) {
       const fe = this.events.get(fd);
