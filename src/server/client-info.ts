@@ -35,7 +35,8 @@ export function catClientInfoString(server: Server, c: Client): string {
   const omem = getClientOutputBufferMemoryUsage(c);
   const argvMem = c.parser.argvBytes;
   const argc = c.parser.argc;
-  const qbuf = c.querybuf.length;
+  // Bytes parsed in the current pass are still in Redis's buffer until the pass ends (qb_pos).
+  const qbuf = c.querybuf.length + (c.qbPosBase >= 0 ? c.parser.consumed - c.qbPosBase : 0);
   const qbufFree = Math.max(0, c.qbAlloc - qbuf);
   const multiCount = c.has(CLIENT_MULTI) ? c.mstate.length : -1;
   const totMem = omem + c.qbAlloc + CLIENT_STRUCT_BYTES + c.bufUsable + argvMem + 8 * argc + c.multiMem;

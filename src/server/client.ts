@@ -57,6 +57,11 @@ export class Client {
   qbAlloc = 0;
   querybufPeak = 0;
   readonly parser = new RequestParser();
+  /**
+   * parser.consumed when the current processInputBuffer pass began, or -1 outside one. Redis trims
+   * parsed bytes only after the pass, so a client listing itself still counts its own command.
+   */
+  qbPosBase = -1;
   argv: Arg[] = [];
   /** Full name of the last command (`client|list`), or NULL before any. */
   lastCmd = 'NULL';

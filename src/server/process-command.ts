@@ -54,6 +54,8 @@ export function processCommand(server: Server, c: Client): void {
     return;
   }
   const found = lookupCommand(argv);
+  // c->lastcmd is set at lookup, so a command queued in MULTI (or rejected) is what CLIENT LIST shows.
+  c.lastCmd = found.kind === 'found' ? fullName(found.cmd) : 'NULL';
   if (found.kind === 'unknown') {
     let args = '';
     for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argStr(argv[i]!).slice(0, 128 - args.length)}' `;

@@ -93,6 +93,15 @@ function closeReasonFor(errno: number): CloseReason {
 
 /** processInputBuffer: runs every complete command in the buffer, in order. */
 export function processInputBuffer(server: Server, c: Client): void {
+  c.qbPosBase = c.parser.consumed;
+  try {
+    processCommands(server, c);
+  } finally {
+    c.qbPosBase = -1;
+  }
+}
+
+function processCommands(server: Server, c: Client): void {
   while (c.querybuf.length > 0) {
     if (c.has(CLIENT_BLOCKED) || c.has(CLIENT_PENDING_COMMAND)) break;
     if (c.has(CLIENT_CLOSE_AFTER_REPLY) || c.has(CLIENT_CLOSE_ASAP)) break;

@@ -522,3 +522,22 @@ describe('CLIENT subcommands redsim does not model', () => {
     expect(asked).toEqual([]); // c1 is not blocked; 99 does not exist
   });
 });
+
+describe('CLIENT LIST details that follow Redis internals', () => {
+  it('a client listing itself counts its own command in qbuf (26 bytes in RESP, 13 inline)', () => {
+    const r = runYaml(`clients: [{name: c1, script: [{call: [CLIENT, LIST]}, {inline: CLIENT LIST}, {wait-replies: 2}]}]`);
+    const [resp3, inline] = repliesOf(r, 'c1');
+    expect(resp3).toMatch(/ qbuf=26 qbuf-free=20448 argv-mem=10 /);
+    expect(inline).toMatch(/ qbuf=13 qbuf-free=20461 /);
+  });
+
+  it('inside MULTI, cmd= names the last queued command', () => {
+    const r = runYaml(`
+clients:
+  - {name: txn, script: [{call: MULTI}, {call: [GET, k]}, {wait: 10ms}]}
+  - {name: viewer, connect-at: 5ms, script: [{call: [CLIENT, LIST]}]}
+`);
+    const list = repliesOf(r, 'viewer')[0]!;
+    expect(list).toMatch(/id=3 .* flags=x .* multi=1 .* cmd=get /);
+  });
+});

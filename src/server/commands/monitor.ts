@@ -6,21 +6,38 @@ import { sdscatrepr } from '../client-info.ts';
 import { addReply } from '../reply.ts';
 import type { Server } from '../server.ts';
 import { registerCommand } from './table.ts';
-import { isFiller } from '../../base/bytes.ts';
+import { isFiller, type Segment } from '../../base/bytes.ts';
 
-/** Commands Redis does not show to monitors (admin and skip-monitor commands). */
-const NOT_MONITORED = new Set(['config', 'debug', 'monitor', 'slowlog', 'auth', 'hello', 'client', 'info']);
+/** Admin and skip-monitor commands, which Redis does not show to monitors (by full name). */
+const NOT_MONITORED = new Set([
+  'config', 'debug', 'monitor', 'slowlog',
+  'client|kill', 'client|list', 'client|pause', 'client|unpause', 'client|no-evict', 'client|unblock',
+  'client|tracking', 'client|caching', 'client|trackinginfo', 'client|getredir',
+]);
 
-/** Feeds the command `c` just executed to every monitor. */
+/** Feeds the command `c` just executed to every monitor; AUTH and HELLO AUTH arguments are redacted. */
 export function feedMonitors(server: Server, c: Client): void {
-  const name = c.lastCmd.split('|')[0]!;
-  if (NOT_MONITORED.has(name)) return;
+  const full = c.lastCmd;
+  if (NOT_MONITORED.has(full) || NOT_MONITORED.has(full.split('|')[0]!)) return;
   const us = server.backend.unixTimeUs();
   const sec = Math.floor(us / 1e6);
   const usec = String(us % 1e6).padStart(6, '0');
-  const args = c.argv.map((a) => (isFiller(a) ? `"<${a.length} bytes>"` : sdscatrepr(a))).join(' ');
+  const redactFrom = full === 'auth' ? 1 : -1;
+  const args = c.argv.map((a, i) => {
+    if ((redactFrom > 0 && i >= redactFrom) || (full === 'hello' && isHelloAuthSecret(c.argv, i))) return '"(redacted)"';
+    return isFiller(a) ? `"<${a.length} bytes>"` : sdscatrepr(a);
+  }).join(' ');
   const line = resp.status(`${sec}.${usec} [${c.db} ${c.addr}] ${args}`);
   for (const m of server.monitors) addReply(server, m, line);
+}
+
+/** Whether argv[i] is the username or password after HELLO's AUTH option. */
+function isHelloAuthSecret(argv: readonly Segment[], i: number): boolean {
+  for (let j = 2; j < argv.length; j++) {
+    const a = argv[j]!;
+    if (!isFiller(a) && a.toString('latin1').toLowerCase() === 'auth') return i === j + 1 || i === j + 2;
+  }
+  return false;
 }
 
 registerCommand({

@@ -19,7 +19,8 @@ export function postponeClient(server: Server, c: Client, _cmd: Command): void {
 
 /** Ends the pause if it has expired (checked from serverCron, and on PAUSE/UNPAUSE). */
 export function checkClientPauseTimeLimit(server: Server): void {
-  if (server.pause && server.pause.endMs <= server.mstime) unpauseClients(server);
+  // Strictly past the end, as checkClientPauseTimeLimit compares.
+  if (server.pause && server.pause.endMs < server.mstime) unpauseClients(server);
 }
 
 /** unpauseClients: every postponed client runs its pending command, then the rest of its buffer. */
