@@ -35,9 +35,9 @@ export const UNAUTH_OBUF_LIMIT = 1024;
  * longer than soft-seconds (strictly, in whole seconds of server.unixtime). Starts or resets the
  * soft-limit timer as a side effect, as Redis does.
  */
-export function checkClientOutputBufferLimits(server: Server, c: Client): 'hard' | 'soft' | null {
+export function checkClientOutputBufferLimits(server: Server, c: Client): 'hard' | 'soft' | 'unauth' | null {
   const used = getClientOutputBufferMemoryUsage(c);
-  if (server.config.profile === 'debian' && !c.authenticated && used > UNAUTH_OBUF_LIMIT) return 'hard';
+  if (server.config.profile === 'debian' && !c.authenticated && used > UNAUTH_OBUF_LIMIT) return 'unauth';
   let cls = getClientType(c);
   if (cls === 'master') cls = 'normal';
   const lim = server.config['client-output-buffer-limit'][cls as ObufClass];
@@ -71,11 +71,13 @@ export function closeClientOnOutputBufferLimitReached(server: Server, c: Client,
   if (c.has(CLIENT_CLOSE_ASAP)) return false;
   const which = checkClientOutputBufferLimits(server, c);
   if (!which) return false;
-  const reason = which === 'hard' ? 'obuf-hard-limit' : 'obuf-soft-limit';
+  const reason = which === 'soft' ? 'obuf-soft-limit' : 'obuf-hard-limit';
   const cls = getClientType(c);
   const lim = server.config['client-output-buffer-limit'][cls === 'master' ? 'normal' : cls];
   const used = getClientOutputBufferMemoryUsage(c);
-  const detail = which === 'hard'
+  const detail = which === 'unauth'
+    ? `omem ${used} > ${UNAUTH_OBUF_LIMIT} while unauthenticated (Debian's CVE-2025-21605 backport)`
+    : which === 'hard'
     ? `omem ${used} >= hard limit ${lim.hard} (${cls})`
     : `omem ${used} >= soft limit ${lim.soft} for more than ${lim.softSeconds} s (since ${c.obufSoftLimitReachedTime}) (${cls})`;
   const info = catClientInfoString(server, c);
