@@ -97,3 +97,23 @@ clients:
     for (let i = 1; i <= 6; i++) expect(repliesOf(r, `c-${i}`)).toEqual(['+PONG', '+OK']);
   });
 });
+
+describe('accepts per readable event', () => {
+  it('one readable event on the listener accepts at most 1000 connections', () => {
+    const r = runYaml(`
+horizon: 2s
+server: {config: {tcp-backlog: 4096}}
+clients:
+  - name: c
+    count: 1500
+    script: [{call: PING}, {wait: 500ms}]
+`);
+    const byTime = new Map<number, number>();
+    for (const e of r.events) if (e.kind === 'accept') byTime.set(e.t, (byTime.get(e.t) ?? 0) + 1);
+    const rounds = [...byTime.values()];
+    // The first SYN wakes the server alone; the other 1499 queue meanwhile: rounds of 1, 1000, 499.
+    expect(Math.max(...rounds)).toBe(1000);
+    expect(rounds).toContain(499);
+    expect(rounds.reduce((a, b) => a + b, 0)).toBe(1500);
+  });
+});

@@ -1,7 +1,7 @@
 // serverCron and clientsCron: idle timeouts (strict, whole seconds, lazy), exemptions, lateness with
 // many clients, list rotation, dynamic hz, the exact-timer switch, and TCP keepalive at accept.
 import { describe, expect, it } from 'vitest';
-import { closeOf, logLines, runYaml } from '../helpers/run-yaml.ts';
+import { closeOf, logLines, repliesOf, runYaml } from '../helpers/run-yaml.ts';
 
 describe('idle timeout', () => {
   const idle = (timeout: number, waitMs: number, extra = '') => runYaml(`
@@ -144,5 +144,47 @@ clients:
     const c = closeOf(vanish(300, '700s'), 'c1')!;
     expect(c.t).toBeGreaterThanOrEqual(600_000_000);
     expect(c.t).toBeLessThan(600_001_000);
+  });
+});
+
+describe('CONFIG SET tcp-keepalive', () => {
+  it('affects only connections accepted afterwards', () => {
+    const r = runYaml(`
+horizon: 400s
+server: {config: {tcp-keepalive: 0}}
+clients:
+  - name: before
+    script: [{call: PING}, {wait: 10ms}, {vanish: true}]
+  - name: admin
+    connect-at: 1ms
+    script: [{call: [CONFIG, SET, tcp-keepalive, "30"]}]
+  - name: after
+    connect-at: 5ms
+    script: [{call: PING}, {wait: 10ms}, {vanish: true}]
+`);
+    expect(closeOf(r, 'before')).toBeUndefined();
+    expect(closeOf(r, 'after')).toMatchObject({ reason: 'keepalive' });
+    expect(closeOf(r, 'after')!.t).toBeLessThan(61_000_000);
+  });
+});
+
+describe('clients list rotation', () => {
+  it('with more than 5 clients CLIENT LIST order rotates by the cron visits (7 clients, 5 per tick at hz 10)', () => {
+    const r = runYaml(`
+horizon: 2s
+clients:
+  - name: c
+    count: 6
+    script: [{call: PING}, {wait: 1s}]
+  - name: viewer
+    connect-at: 1ms
+    script: [{call: [CLIENT, LIST]}, {wait: 100ms}, {call: [CLIENT, LIST]}]
+`);
+    const ids = (s: string) => [...s.matchAll(/id=(\d+) /g)].map((m) => Number(m[1]));
+    const [first, second] = repliesOf(r, 'viewer').map(ids);
+    expect(first).toHaveLength(7);
+    expect(new Set(second)).toEqual(new Set(first));
+    // One tick moved the 5 last clients to the front, one at a time.
+    expect(second).toEqual([...first!.slice(2), ...first!.slice(0, 2)]);
   });
 });

@@ -129,3 +129,25 @@ clients:
     expect(closeOf(r, 'c1')).toBeUndefined();
   });
 });
+
+describe('output buffer accounting', () => {
+  it('omem counts reply blocks (20464 usable + 40 overhead) and not the 16 KB static buffer', () => {
+    const r = runYaml(`
+horizon: 2s
+clients:
+  - name: slow
+    script:
+      - stop-reading: true
+      - pipeline: {commands: [[ECHO, {fill: 10000}]], repeat: 20}
+      - wait: 1s
+  - name: viewer
+    connect-at: 100ms
+    script: [{call: [CLIENT, LIST, ID, "3"]}]
+`);
+    const line = repliesOf(r, 'viewer')[0]!;
+    const omem = Number(/ omem=(\d+) /.exec(line)![1]);
+    const oll = Number(/ oll=(\d+) /.exec(line)![1]);
+    expect(oll).toBeGreaterThan(0);
+    expect(omem).toBe(oll * (20464 + 40));
+  });
+});
