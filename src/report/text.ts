@@ -3,32 +3,32 @@
 import type { ChalkInstance } from 'chalk';
 import type { TimelineEvent } from '../timeline/events.ts';
 import type { RunResult } from '../scenario/run.ts';
+import { connectionEnds, groupEnds, nameList } from './explain.ts';
+import { fmtBytes } from './units.ts';
 
 /** Virtual time as seconds with microsecond precision: `12.004150s`. */
 export function fmtTime(us: number): string {
   return `${(us / 1e6).toFixed(6)}s`;
 }
 
-/** Bytes with a binary unit, e.g. `33.6 MB`, or plain bytes below 1 KiB. */
-export function fmtBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
+export { fmtBytes };
 
 /** The command that reproduces a run exactly. */
 export function reproduceCommand(r: Pick<RunResult, 'file' | 'seed'>): string {
   return `npx redsim run ${r.file} --seed ${r.seed}`;
 }
 
-/** One-paragraph summary: verdict, expectations, end, hash, and how to reproduce a failure. */
-export function renderSummary(r: RunResult, c: ChalkInstance): string {
+export interface SummaryOptions {
+  /** At most this many connection-end lines (ends with the same sentence share one; default 20). */
+  maxEnds?: number;
+}
+
+/**
+ * One-paragraph summary: verdict, expectations, end, hash, how every connection ended (closes,
+ * refusals and failed connects, each with a plain-language reason and its numbers), and how to
+ * reproduce a failure.
+ */
+export function renderSummary(r: RunResult, c: ChalkInstance, opts: SummaryOptions = {}): string {
   const lines: string[] = [];
   const verdict = r.passed ? c.green('PASS') : c.red('FAIL');
   const held = r.expectations.filter((e) => e.passed).length;
@@ -44,11 +44,21 @@ export function renderSummary(r: RunResult, c: ChalkInstance): string {
     lines.push(`  ${mark} ${e.description} ${c.dim(`(${r.file}:${e.line})`)}`);
     if (!e.passed) lines.push(`      ${c.red(e.detail)}`);
   }
+  // Ends with the same sentence (same reason, numbers and time) share a line: 2000 idle clients
+  // closed by one cron tick read as one line, not 2000.
+  const groups = groupEnds(connectionEnds(r.events));
+  const max = opts.maxEnds ?? 20;
+  for (const g of groups.slice(0, max)) lines.push(`  ${c.bold(nameList(g.clients))} ${g.routine ? c.dim(g.text) : c.red(g.text)}`);
+  if (groups.length > max) {
+    const rest = groups.slice(max).reduce((n, g) => n + g.clients.length, 0);
+    lines.push(c.dim(`  … and ${rest} more connection ends at other times; every one is in the timeline`));
+  }
   if (!r.passed) lines.push(`  reproduce: ${c.cyan(reproduceCommand(r))}`);
   return lines.join('\n');
 }
 
-function describe(e: TimelineEvent): string {
+/** One event in words, as the timeline prints it (without time and client). */
+export function describeEvent(e: TimelineEvent): string {
   switch (e.kind) {
     case 'connect': return `connect to ${e.addr}: ${e.result}`;
     case 'accept': return `accepted as id=${e.id} fd=${e.fd} from ${e.addr}`;
@@ -87,7 +97,7 @@ export function renderTimeline(events: readonly TimelineEvent[], c: ChalkInstanc
   for (const e of events) {
     if (e.kind === 'cron' && !withCron) continue;
     const who = (e.client ?? (e.kind === 'log' || e.kind === 'cron' ? 'server' : '')).padEnd(width);
-    out.push(`${c.dim(fmtTime(e.t))}  ${c.bold(who)}  ${colourFor(e, c)(describe(e))}`);
+    out.push(`${c.dim(fmtTime(e.t))}  ${c.bold(who)}  ${colourFor(e, c)(describeEvent(e))}`);
   }
   return out.join('\n');
 }
