@@ -3,6 +3,8 @@
 // loader can point at the exact node. Records and one-of maps are validated by small combinators
 // built on z.unknown().transform() because they need messages zod does not give (closest allowed
 // key, "exactly one operation per step"); leaves use zod's own checks with `errorMap` below.
+// Each combinator also registers the JSON Schema of what it accepts (`described`), so that
+// json-schema.ts can derive schema/scenario.schema.json from these same tables.
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { Filler } from '../base/bytes.ts';
@@ -10,7 +12,7 @@ import type { Segment } from '../base/bytes.ts';
 import type { CloseReason, EventBody, EventKind, RejectReason } from '../timeline/events.ts';
 import { closest } from './suggest.ts';
 import type { ArgSpec, Direction, EventPattern, Expectation, FaultSpec, LinkSpec, Step } from './types.ts';
-import { checkDuration, checkSize, describeValue } from './units.ts';
+import { checkDuration, checkSize, describeValue, DURATION_PATTERN, SIZE_PATTERN } from './units.ts';
 
 type Ctx = z.core.$RefinementCtx;
 type Path = (string | number)[];
@@ -18,6 +20,31 @@ type Path = (string | number)[];
 /** `params` of a custom issue: `atKey` = point at the key of the last path element, not its value. */
 export interface IssueParams {
   atKey?: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON Schema (draft-07) descriptions, for editors: see json-schema.ts
+
+/** A JSON Schema object (draft-07). */
+export type JsonSchema = { [key: string]: unknown };
+/** Builds the JSON Schema of one zod schema; `walk` gives the JSON Schema of a child zod schema. */
+export type JsonOf = (walk: (child: z.ZodType) => JsonSchema) => JsonSchema;
+
+const JSON_OF = new WeakMap<z.ZodType, JsonOf>();
+
+/** Registers the JSON Schema of a custom (transform-based) schema; returns the schema. */
+function described<T extends z.ZodType>(schema: T, json: JsonOf): T {
+  JSON_OF.set(schema, json);
+  return schema;
+}
+
+/** The registered JSON Schema builder of a custom schema, if any. */
+export function jsonOf(schema: z.ZodType): JsonOf | undefined {
+  return JSON_OF.get(schema);
+}
+
+function mapValues<T, U>(o: Record<string, T>, f: (v: T, k: string) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v, k)]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -116,21 +143,22 @@ type Out<S extends Shape, R extends keyof S> = { [K in R]: z.output<S[K]> } & { 
 
 /**
  * A map with the keys of `shape` (all optional except `required`); unknown keys are reported
- * one by one with the closest allowed key. Absent keys are absent from the output.
+ * one by one with the closest allowed key, except keys matching `ignored`. Absent keys are absent
+ * from the output.
  */
 function record<S extends Shape, R extends keyof S & string = never>(
   what: string,
   shape: S,
   required: readonly R[] = [],
-  ignored: (key: string) => boolean = () => false,
+  ignored?: RegExp,
 ) {
   const allowed = Object.keys(shape);
-  return z.unknown().transform((v, ctx): Out<S, R> => {
+  const schema = z.unknown().transform((v, ctx): Out<S, R> => {
     if (!isMap(v)) {
       report(ctx, `expected ${what}: a map with keys ${allowed.join(', ')}; got ${describeValue(v)}`);
       return z.NEVER;
     }
-    for (const k of Object.keys(v)) if (!has(shape, k) && !ignored(k)) unknownKey(ctx, k, allowed, what);
+    for (const k of Object.keys(v)) if (!has(shape, k) && !ignored?.test(k)) unknownKey(ctx, k, allowed, what);
     const out: Record<string, unknown> = {};
     for (const k of allowed) {
       if (!has(v, k)) {
@@ -141,11 +169,19 @@ function record<S extends Shape, R extends keyof S & string = never>(
     }
     return out as Out<S, R>;
   });
+  return described(schema, (walk) => ({
+    description: what,
+    type: 'object',
+    properties: mapValues(shape, (s) => walk(s)),
+    ...(required.length ? { required: [...required] } : {}),
+    ...(ignored ? { patternProperties: { [ignored.source]: {} } } : {}),
+    additionalProperties: false,
+  }));
 }
 
 /** A list whose entries all satisfy `item`. */
 function list<T>(item: z.ZodType<T>, what: string, min = 0) {
-  return z.unknown().transform((v, ctx): T[] => {
+  const schema = z.unknown().transform((v, ctx): T[] => {
     if (!Array.isArray(v)) {
       report(ctx, `expected ${what}, got ${describeValue(v)}`);
       return z.NEVER;
@@ -153,6 +189,7 @@ function list<T>(item: z.ZodType<T>, what: string, min = 0) {
     if (v.length < min) report(ctx, `must have at least ${min} ${min === 1 ? 'entry' : 'entries'}`);
     return v.map((x, i) => sub(item, x, ctx, [i]) as T);
   });
+  return described(schema, (walk) => ({ description: what, type: 'array', items: walk(item), ...(min ? { minItems: min } : {}) }));
 }
 
 /**
@@ -210,15 +247,22 @@ const text = z.string();
 const nonEmptyText = z.string().min(1);
 
 /** A marker key whose only value is `true` (`close: true`). */
-const flag = z.unknown().transform((v, ctx): true => {
-  if (v === true) return true;
-  report(ctx, `expected true (the key alone marks this; write it as \`key: true\`), got ${describeValue(v)}`);
-  return z.NEVER;
-});
+const flag = described(
+  z.unknown().transform((v, ctx): true => {
+    if (v === true) return true;
+    report(ctx, `expected true (the key alone marks this; write it as \`key: true\`), got ${describeValue(v)}`);
+    return z.NEVER;
+  }),
+  () => ({ const: true }),
+);
 
 /** A duration in integer microseconds (or nanoseconds with `resolution: 'ns'`). */
 function duration(opts: { positive?: boolean; resolution?: 'us' | 'ns' } = {}) {
-  return z.unknown().transform((v, ctx): number => {
+  const json: JsonSchema = {
+    description: `a duration with a unit (ns, us, ms, s, m, h)${opts.positive ? ', greater than 0' : ' or 0'}, e.g. 10ms or 1.5s`,
+    anyOf: [...(opts.positive ? [] : [{ const: 0 }]), { type: 'string', pattern: DURATION_PATTERN }],
+  };
+  return described(z.unknown().transform((v, ctx): number => {
     const r = checkDuration(v, opts.resolution ?? 'us');
     if (!r.ok) {
       report(ctx, r.message);
@@ -229,12 +273,16 @@ function duration(opts: { positive?: boolean; resolution?: 'us' | 'ns' } = {}) {
       return z.NEVER;
     }
     return r.value;
-  });
+  }), () => json);
 }
 
 /** A size in bytes (Redis memtoull syntax, or a YAML integer). */
 function size(opts: { positive?: boolean } = {}) {
-  return z.unknown().transform((v, ctx): number => {
+  const json: JsonSchema = {
+    description: `a size in bytes${opts.positive ? ' (greater than 0)' : ''}: an integer, or digits with a unit b, k, kb, m, mb, g, gb (as in redis.conf), e.g. 16kb`,
+    anyOf: [{ type: 'integer', minimum: opts.positive ? 1 : 0 }, { type: 'string', pattern: SIZE_PATTERN }],
+  };
+  return described(z.unknown().transform((v, ctx): number => {
     const r = checkSize(v);
     if (!r.ok) {
       report(ctx, r.message);
@@ -245,7 +293,7 @@ function size(opts: { positive?: boolean } = {}) {
       return z.NEVER;
     }
     return r.value;
-  });
+  }), () => json);
 }
 
 const direction = z.enum(['both', 'to-server', 'to-client']) satisfies z.ZodType<Direction>;
@@ -254,7 +302,7 @@ const direction = z.enum(['both', 'to-server', 'to-client']) satisfies z.ZodType
 // Server and network
 
 /** redis.conf directives: values may be YAML strings or numbers; stored as strings. */
-const config = z.unknown().transform((v, ctx): Record<string, string> => {
+const config = described(z.unknown().transform((v, ctx): Record<string, string> => {
   if (!isMap(v)) {
     report(ctx, `expected a map of redis.conf directives, e.g. {maxclients: 10, timeout: 5}; got ${describeValue(v)}`);
     return z.NEVER;
@@ -268,7 +316,12 @@ const config = z.unknown().transform((v, ctx): Record<string, string> => {
     else report(ctx, `expected the directive's value as a string or number, got ${describeValue(x)}`, [k]);
   }
   return out;
-});
+}), () => ({
+  description: 'redis.conf directives, e.g. {maxclients: 10, timeout: 5}; booleans as yes/no',
+  type: 'object',
+  propertyNames: { pattern: '^\\S+$' },
+  additionalProperties: { type: ['string', 'number'] },
+}));
 
 const nofile = record('nofile', { soft: int(0), hard: int(0) });
 
@@ -319,7 +372,7 @@ function toLinkOverride(l: z.output<typeof link>): LinkOverride {
 const fill = record('a filler', { fill: size() }, ['fill']);
 
 /** One command argument: text (numbers and booleans as their text) or {fill: size}. */
-const arg = z.unknown().transform((v, ctx): ArgSpec => {
+const arg = described(z.unknown().transform((v, ctx): ArgSpec => {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (isMap(v)) {
@@ -329,10 +382,10 @@ const arg = z.unknown().transform((v, ctx): ArgSpec => {
   if (v === null) report(ctx, `an argument cannot be empty; write '' for an empty string`);
   else report(ctx, `expected an argument (text or {fill: size}), got ${describeValue(v)}`);
   return z.NEVER;
-});
+}), (walk) => ({ anyOf: [{ type: ['string', 'number', 'boolean'] }, walk(fill)] }));
 
 /** A command: "SET k v" (split on whitespace) or a list of arguments. */
-const command = z.unknown().transform((v, ctx): ArgSpec[] => {
+const command = described(z.unknown().transform((v, ctx): ArgSpec[] => {
   if (typeof v === 'string') {
     const parts = v.split(/\s+/).filter((p) => p !== '');
     if (parts.length === 0) report(ctx, 'a command cannot be empty');
@@ -344,7 +397,10 @@ const command = z.unknown().transform((v, ctx): ArgSpec[] => {
   }
   report(ctx, `expected a command: a string like "SET k v" or a list like [SET, k, {fill: 1mb}]; got ${describeValue(v)}`);
   return z.NEVER;
-});
+}), (walk) => ({
+  description: 'a command: "SET k v" (split on whitespace) or a list of arguments [SET, k, {fill: 1mb}]',
+  anyOf: [{ type: 'string', pattern: '\\S' }, { type: 'array', minItems: 1, items: walk(arg) }],
+}));
 
 function latin1(s: string, ctx: Ctx, path: Path): Buffer | undefined {
   for (const ch of s) {
@@ -358,7 +414,7 @@ function latin1(s: string, ctx: Ctx, path: Path): Buffer | undefined {
 }
 
 /** raw: a string, or a list of strings and {fill: size}. */
-const raw = z.unknown().transform((v, ctx): Segment[] => {
+const raw = described(z.unknown().transform((v, ctx): Segment[] => {
   if (typeof v === 'string') {
     if (v === '') report(ctx, 'raw bytes cannot be empty');
     const b = latin1(v, ctx, []);
@@ -382,30 +438,30 @@ const raw = z.unknown().transform((v, ctx): Segment[] => {
   }
   report(ctx, `expected raw bytes: a string like "PING\\r\\n" or a list of strings and {fill: size}; got ${describeValue(v)}`);
   return z.NEVER;
-});
+}), (walk) => ({
+  description: 'bytes sent as they are (latin1): a string, or a list of strings and {fill: size}',
+  anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { anyOf: [{ type: 'string' }, walk(fill)] } }],
+}));
 
-const inline = z.unknown().transform((v, ctx): string => {
+const inline = described(z.unknown().transform((v, ctx): string => {
   if (typeof v !== 'string') {
     report(ctx, `expected the inline command as a string, got ${describeValue(v)}`);
     return z.NEVER;
   }
   if (/[\r\n]/.test(v)) report(ctx, 'an inline command is one line ("\\r\\n" is added); use raw: to send several lines');
   return v;
-});
+}), () => ({ description: 'an inline command: one line of text ("\\r\\n" is added)', type: 'string', pattern: '^[^\\r\\n]*$' }));
 
-const pipelineRecord = record(
-  'pipeline',
-  { commands: list(command, 'a list of commands', 1), repeat: int(1) },
-  ['commands'],
-);
-const pipeline = z.unknown().transform((v, ctx): { commands: ArgSpec[][]; repeat: number } => {
+const commandList = list(command, 'a list of commands', 1);
+const pipelineRecord = record('pipeline', { commands: commandList, repeat: int(1) }, ['commands']);
+const pipeline = described(z.unknown().transform((v, ctx): { commands: ArgSpec[][]; repeat: number } => {
   if (Array.isArray(v)) {
-    const commands = sub(list(command, 'a list of commands', 1), v, ctx, []);
+    const commands = sub(commandList, v, ctx, []);
     return commands ? { commands, repeat: 1 } : z.NEVER;
   }
   const p = sub(pipelineRecord, v, ctx, []);
   return p ? { commands: p.commands, repeat: p.repeat ?? 1 } : z.NEVER;
-});
+}), (walk) => ({ anyOf: [walk(commandList), walk(pipelineRecord)] }));
 
 const STEP_OPS = {
   call: command,
@@ -423,7 +479,7 @@ const STEP_OPS = {
 } satisfies Record<Step['op'], z.ZodType>;
 const STEP_KEYS = Object.keys(STEP_OPS);
 
-const step = z.unknown().transform((v, ctx): Step => {
+const step = described(z.unknown().transform((v, ctx): Step => {
   const op = variantOf(ctx, v, 'a step', STEP_KEYS, [], {}, ', e.g. {call: PING}', 'operation') as Step['op'] | undefined;
   if (op === undefined) return z.NEVER;
   const value = sub(STEP_OPS[op] as z.ZodType, (v as Record<string, unknown>)[op], ctx, [op]);
@@ -445,7 +501,14 @@ const step = z.unknown().transform((v, ctx): Step => {
     default:
       return { op };
   }
-});
+}), (walk) => ({
+  description: 'a step: a map with exactly one operation, e.g. {call: PING}',
+  type: 'object',
+  properties: mapValues(STEP_OPS, (s) => walk(s)),
+  additionalProperties: false,
+  minProperties: 1,
+  maxProperties: 1,
+}));
 
 // ---------------------------------------------------------------------------------------------
 // Clients
@@ -470,27 +533,32 @@ export type ClientEntry = z.output<typeof client>;
 // ---------------------------------------------------------------------------------------------
 // Faults
 
-const slice = record('slice', {
+const sizePair = z.tuple([int(1), int(1)]);
+const sliceRecord = record('slice', {
   direction,
   sizes: list(int(1), 'a list of segment sizes in bytes', 1),
-  random: z.unknown().transform((v, ctx): [number, number] => {
-    const pair = sub(z.tuple([int(1), int(1)]), v, ctx, []);
+  random: described(z.unknown().transform((v, ctx): [number, number] => {
+    const pair = sub(sizePair, v, ctx, []);
     if (!pair) return z.NEVER;
     if (pair[0] > pair[1]) {
       report(ctx, `expected [min, max] with min <= max, got [${pair[0]}, ${pair[1]}]`);
       return z.NEVER;
     }
     return pair;
-  }),
-}).transform((s, ctx) => {
+  }), (walk) => ({ description: '[min, max] segment sizes in bytes, min <= max', ...walk(sizePair) })),
+});
+const slice = described(sliceRecord.transform((s, ctx) => {
   if ((s.sizes === undefined) === (s.random === undefined)) {
     report(ctx, s.sizes ? 'give either sizes or random, not both' : 'slice needs sizes: [n, …] or random: [min, max]');
     return z.NEVER;
   }
   return s;
-});
+}), (walk) => ({ ...walk(sliceRecord), oneOf: [{ required: ['sizes'] }, { required: ['random'] }] }));
 
 const FAULT_KINDS = ['partition', 'vanish', 'rst', 'slice'] as const;
+const FAULT_COMMON = ['at', 'client'];
+/** Keys that belong to one fault kind only. */
+const FAULT_EXTRAS = { partition: ['duration'] };
 const FAULT_FIELDS = {
   at: duration(),
   client: nonEmptyText,
@@ -501,8 +569,8 @@ const FAULT_FIELDS = {
   slice,
 };
 
-const fault = z.unknown().transform((v, ctx): FaultSpec => {
-  const kind = variantOf(ctx, v, 'a fault', FAULT_KINDS, ['at', 'client'], { partition: ['duration'] }, ', e.g. {at: 1s, client: c1, vanish: true}');
+const fault = described(z.unknown().transform((v, ctx): FaultSpec => {
+  const kind = variantOf(ctx, v, 'a fault', FAULT_KINDS, FAULT_COMMON, FAULT_EXTRAS, ', e.g. {at: 1s, client: c1, vanish: true}');
   if (!isMap(v)) return z.NEVER;
   const f: Record<string, unknown> = {};
   let bad = kind === undefined;
@@ -534,6 +602,22 @@ const fault = z.unknown().transform((v, ctx): FaultSpec => {
       return s.sizes ? { ...base, kind: 'slice', direction: dir, sizes: s.sizes } : { ...base, kind: 'slice', direction: dir, random: s.random! };
     }
   }
+}), (walk) => {
+  // Each kind-specific key needs its kind, and the kind needs it (partition ⇔ duration).
+  const dependencies: Record<string, string[]> = {};
+  for (const [owner, keys] of Object.entries(FAULT_EXTRAS)) {
+    dependencies[owner] = [...keys];
+    for (const k of keys) dependencies[k] = [owner];
+  }
+  return {
+    description: 'a fault: at, client and exactly one of partition (with duration), vanish, rst, slice',
+    type: 'object',
+    properties: mapValues(FAULT_FIELDS, (s) => walk(s)),
+    required: [...FAULT_COMMON],
+    additionalProperties: false,
+    oneOf: FAULT_KINDS.map((k) => ({ required: [k] })),
+    dependencies,
+  };
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -585,7 +669,7 @@ export function isRegexPattern(v: unknown): v is `/${string}/` {
 }
 
 /** An event pattern: known fields of the event kind, scalar values, valid regexes. */
-const pattern = z.unknown().transform((v, ctx): EventPattern => {
+const pattern = described(z.unknown().transform((v, ctx): EventPattern => {
   if (!isMap(v)) {
     report(ctx, `expected an event pattern such as {kind: close, reason: quit}; got ${describeValue(v)}`);
     return z.NEVER;
@@ -631,18 +715,46 @@ const pattern = z.unknown().transform((v, ctx): EventPattern => {
     out[k] = x;
   }
   return out;
+}), () => {
+  const scalar = { type: ['string', 'number', 'boolean'] };
+  const regex = { type: 'string', pattern: '^/.*/$' };
+  const reasons = [...new Set([...CLOSE_REASONS, ...REJECT_REASONS])];
+  return {
+    description: 'an event pattern: event fields and the values they must have (a string /…/ is a regular expression)',
+    type: 'object',
+    properties: Object.fromEntries(ALL_FIELDS.map((f) => [f, f === 'kind' ? { anyOf: [{ enum: EVENT_KINDS }, regex] } : f === 'reason' ? { anyOf: [{ enum: reasons }, regex] } : scalar])),
+    additionalProperties: false,
+    minProperties: 1,
+    // With a literal kind, only that kind's fields (and its reasons) are allowed.
+    allOf: EVENT_KINDS.map((k) => ({
+      if: { properties: { kind: { const: k } }, required: ['kind'] },
+      then: {
+        propertyNames: { enum: [...BASE_FIELDS, ...Object.keys(EVENT_FIELDS[k])] },
+        ...(k === 'close' ? { properties: { reason: { anyOf: [{ enum: CLOSE_REASONS }, regex] } } } : {}),
+        ...(k === 'reject' ? { properties: { reason: { anyOf: [{ enum: REJECT_REASONS }, regex] } } } : {}),
+      },
+    })),
+  };
 });
 
-const timeline = z.unknown().transform((v, ctx): { kind: 'contains' | 'lacks'; pattern: EventPattern } => {
-  const kind = variantOf(ctx, v, 'a timeline expectation', ['contains', 'lacks'], [], {}, ', e.g. {contains: {kind: close}}');
+const TIMELINE_KINDS = ['contains', 'lacks'] as const;
+const timeline = described(z.unknown().transform((v, ctx): { kind: 'contains' | 'lacks'; pattern: EventPattern } => {
+  const kind = variantOf(ctx, v, 'a timeline expectation', TIMELINE_KINDS, [], {}, ', e.g. {contains: {kind: close}}');
   if (kind === undefined) return z.NEVER;
   const p = sub(pattern, (v as Record<string, unknown>)[kind], ctx, [kind]);
   return p ? { kind: kind as 'contains' | 'lacks', pattern: p } : z.NEVER;
-});
+}), (walk) => ({
+  description: '{contains: PATTERN} or {lacks: PATTERN}',
+  type: 'object',
+  properties: Object.fromEntries(TIMELINE_KINDS.map((k) => [k, walk(pattern)])),
+  additionalProperties: false,
+  minProperties: 1,
+  maxProperties: 1,
+}));
 
 /** First characters of reply renderings (protocol/reply-reader.ts renderReply, docs/scenario-format.md). */
 const REPLY_STARTS = '+-:$*_[~>{,#=(';
-const reply = z.unknown().transform((v, ctx): string => {
+const reply = described(z.unknown().transform((v, ctx): string => {
   if (typeof v !== 'string') {
     const h = Array.isArray(v) || isMap(v) ? ' (quote renderings that begin with [ or {, e.g. \'[$a, :1]\')' : '';
     report(ctx, `expected a rendered reply as a string such as '+OK', got ${describeValue(v)}${h}`);
@@ -653,18 +765,22 @@ const reply = z.unknown().transform((v, ctx): string => {
     return z.NEVER;
   }
   return v;
-});
+}), () => ({
+  description: "a rendered reply such as '+PONG', ':1', '$hello' or '[$a, :1]' (quote it)",
+  // An unquoted +1 or -1 is a YAML number, whose text the loader keeps.
+  anyOf: [{ type: 'string', pattern: `^[${REPLY_STARTS.replace(/[\\\]^[-]/g, '\\$&')}]` }, { type: 'number' }],
+}));
 
-const closedSpec = z.unknown().transform((v, ctx): { reason?: string; afterUs?: number; beforeUs?: number } => {
+// A refusal (reject event) also ends the connection, so `closed` accepts its reasons too.
+const closedRecord = record('closed', { reason: z.enum([...CLOSE_REASONS, ...REJECT_REASONS] as [string, ...string[]]), after: duration(), before: duration() });
+const closedSpec = described(z.unknown().transform((v, ctx): { reason?: string; afterUs?: number; beforeUs?: number } => {
   if (v === true) return {};
   if (!isMap(v)) {
     const h = v === false ? '; to expect the connection to stay open write open: true' : '';
     report(ctx, `expected true or a map {reason, after, before}, got ${describeValue(v)}${h}`);
     return z.NEVER;
   }
-  // A refusal (reject event) also ends the connection, so `closed` accepts its reasons too.
-  const reasons = [...CLOSE_REASONS, ...REJECT_REASONS] as [string, ...string[]];
-  const c = sub(record('closed', { reason: z.enum(reasons), after: duration(), before: duration() }), v, ctx, []);
+  const c = sub(closedRecord, v, ctx, []);
   const after = checkDuration(v.after);
   const before = checkDuration(v.before);
   if (after.ok && before.ok && after.value >= before.value) {
@@ -677,14 +793,22 @@ const closedSpec = z.unknown().transform((v, ctx): { reason?: string; afterUs?: 
   if (c.after !== undefined) out.afterUs = c.after;
   if (c.before !== undefined) out.beforeUs = c.before;
   return out;
-});
+}), (walk) => ({ anyOf: [{ const: true }, walk(closedRecord)] }));
 
 /** An expectation without its line (added by the loader, which also expands group names). */
 export type ExpectationEntry = Expectation extends infer E ? (E extends unknown ? Omit<E, 'line'> : never) : never;
 
-const EXPECT_KINDS = ['replies', 'reply-count', 'closed', 'open', 'timeline'];
-const expectation = z.unknown().transform((v, ctx): ExpectationEntry => {
-  const kind = variantOf(ctx, v, 'an expectation', EXPECT_KINDS, ['client'], {}, ', e.g. {client: c1, replies: [+PONG]}');
+/** The value of each kind of expectation. */
+const EXPECT_FIELDS = {
+  replies: list(reply, 'a list of rendered replies'),
+  'reply-count': int(0),
+  closed: closedSpec,
+  open: flag,
+  timeline,
+};
+const EXPECT_KINDS = Object.keys(EXPECT_FIELDS) as (keyof typeof EXPECT_FIELDS)[];
+const expectation = described(z.unknown().transform((v, ctx): ExpectationEntry => {
+  const kind = variantOf(ctx, v, 'an expectation', EXPECT_KINDS, ['client'], {}, ', e.g. {client: c1, replies: [+PONG]}') as keyof typeof EXPECT_FIELDS | undefined;
   if (!isMap(v)) return z.NEVER;
   let clientName: string | undefined;
   if (kind === 'timeline') {
@@ -699,27 +823,33 @@ const expectation = z.unknown().transform((v, ctx): ExpectationEntry => {
   const client = clientName as string;
   switch (kind) {
     case 'replies': {
-      const r = sub(list(reply, 'a list of rendered replies'), value, ctx, [kind]);
+      const r = sub(EXPECT_FIELDS.replies, value, ctx, [kind]);
       return r && clientName !== undefined ? { kind: 'replies', client, replies: r } : z.NEVER;
     }
     case 'reply-count': {
-      const n = sub(int(0), value, ctx, [kind]);
+      const n = sub(EXPECT_FIELDS['reply-count'], value, ctx, [kind]);
       return n !== undefined && clientName !== undefined ? { kind: 'reply-count', client, count: n } : z.NEVER;
     }
     case 'closed': {
-      const c = sub(closedSpec, value, ctx, [kind]);
+      const c = sub(EXPECT_FIELDS.closed, value, ctx, [kind]);
       return c && clientName !== undefined ? { kind: 'closed', client, ...c } : z.NEVER;
     }
     case 'open': {
-      const o = sub(flag, value, ctx, [kind]);
+      const o = sub(EXPECT_FIELDS.open, value, ctx, [kind]);
       return o && clientName !== undefined ? { kind: 'open', client } : z.NEVER;
     }
-    default: {
-      const t = sub(timeline, value, ctx, [kind]);
+    case 'timeline': {
+      const t = sub(EXPECT_FIELDS.timeline, value, ctx, [kind]);
       return t ? { kind: t.kind, pattern: t.pattern } : z.NEVER;
     }
   }
-});
+}), (walk) => ({
+  description: 'an expectation: exactly one of replies, reply-count, closed, open (each with client) or timeline (without)',
+  type: 'object',
+  properties: { client: walk(nonEmptyText), ...mapValues(EXPECT_FIELDS, (s) => walk(s)) },
+  additionalProperties: false,
+  oneOf: EXPECT_KINDS.map((k) => (k === 'timeline' ? { required: [k], not: { required: ['client'] } } : { required: [k, 'client'] })),
+}));
 
 // ---------------------------------------------------------------------------------------------
 // The file
@@ -735,7 +865,7 @@ export const scenarioSchema = record('the scenario', {
   clients: list(client, 'a list of clients'),
   faults: list(fault, 'a list of faults'),
   expect: list(expectation, 'a list of expectations'),
-}, [], (key) => key.startsWith('x-'));
+}, [], /^x-/);
 
 export type ScenarioEntry = z.output<typeof scenarioSchema>;
 

@@ -17,6 +17,9 @@ const NS_PER_UNIT: Record<string, bigint> = {
 };
 
 const UNIT_LIST = 'ns, us, ms, s, m (minutes), h';
+
+/** The syntax `checkDuration` accepts, as a JSON Schema pattern (for editors; the loader checks the rest). */
+export const DURATION_PATTERN = `^\\s*(0|(\\d+(\\.\\d*)?|\\.\\d+)(${Object.keys(NS_PER_UNIT).join('|')}))\\s*$`;
 const DURATION_RE = /^(\d+(?:\.\d*)?|\.\d+)([a-zµ]*)$/i;
 const MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -93,6 +96,12 @@ const MEMORY_UNITS: Record<string, number> = {
   g: 1000 * 1000 * 1000,
   gb: 1024 * 1024 * 1024,
 };
+
+/** The syntax `parseRedisMemory` accepts, as a JSON Schema pattern (no flags: units spelt [kK][bB]). */
+export const SIZE_PATTERN = `^\\d+(${Object.keys(MEMORY_UNITS)
+  .filter((u) => u !== '')
+  .map((u) => [...u].map((ch) => `[${ch}${ch.toUpperCase()}]`).join(''))
+  .join('|')})?$`;
 
 /**
  * Redis's memtoull (util.c, 7.0): decimal digits followed by an optional unit, case-insensitive:
