@@ -36,6 +36,9 @@ export interface ServerConfig {
   loglevel: 'debug' | 'verbose' | 'notice' | 'warning';
   'client-output-buffer-limit': Record<ObufClass, ObufLimit>;
   'maxmemory': number;
+  /** Persistence settings: accepted and reported (clients such as redis-benchmark read them), no effect. */
+  save: string;
+  appendonly: boolean;
   /** redsim switch: `single` = one read per readable event (Redis); `drain` = read until EAGAIN. */
   'read-policy': 'single' | 'drain';
   /** redsim switch: `2.6` derives maxclients from the fd limit (Redis 2.6+); `2.4` keeps a fixed limit. */
@@ -77,6 +80,8 @@ export function defaultConfig(): ServerConfig {
     loglevel: 'notice',
     'client-output-buffer-limit': structuredClone(DEFAULT_OBUF_LIMITS),
     maxmemory: 0,
+    save: '',
+    appendonly: false,
     'read-policy': 'single',
     'client-limit-policy': '2.6',
     'timeout-policy': 'lazy',
@@ -216,6 +221,10 @@ export const CONFIGS: ConfigDef[] = [
   intDef('client-query-buffer-limit', 1024 * 1024, LONG_MAX, true),
   intDef('proto-max-bulk-len', 1024 * 1024, LONG_MAX, true),
   stringDef('requirepass'),
+  // redsim models no persistence: `save` defaults to "" (as the conformance arm starts
+  // redis-server with --save ''), and both are stored and reported only.
+  stringDef('save'),
+  boolDef('appendonly'),
   boolDef('protected-mode'),
   enumDef('loglevel', ['debug', 'verbose', 'notice', 'warning']),
   {
