@@ -162,18 +162,25 @@ function clientsCronResizeOutputBuffer(server: Server, c: Client, nowMs: number)
  * exceeds `timeout` (in microseconds, not whole seconds), instead of waiting for clientsCron to
  * come round. Shows what the lazy check costs in lateness and what it saves in timers.
  */
-export function armIdleTimer(server: Server, c: Client): void {
+export function armIdleTimer(server: Server, c: Client, notBeforeUs = 0): void {
   if (c.idleTimer !== null) server.loop.deleteTimeEvent(c.idleTimer as number);
   c.idleTimer = null;
   const timeout = server.config.timeout;
   if (!timeout) return;
-  const dueUs = c.lastinteractionUs + timeout * 1_000_000 + 1;
+  const dueUs = Math.max(c.lastinteractionUs + timeout * 1_000_000 + 1, notBeforeUs);
   const delayMs = Math.max(0, dueUs - server.backend.nowUs()) / 1000;
   c.idleTimer = server.loop.createTimeEvent(delayMs, () => {
     c.idleTimer = null;
     if (!c.node) return AE_NOMORE;
-    const idleUs = server.backend.nowUs() - c.lastinteractionUs;
-    if (server.config.timeout && timeoutApplies(c) && idleUs > server.config.timeout * 1_000_000) {
+    const nowUs = server.backend.nowUs();
+    if (!timeoutApplies(c)) {
+      // Exempt now (pub/sub, blocked, MONITOR): look again a whole timeout later. Leaving the
+      // exemption takes a command or a reply, which refreshes lastinteraction, so this is never late.
+      armIdleTimer(server, c, nowUs + timeout * 1_000_000);
+      return AE_NOMORE;
+    }
+    const idleUs = nowUs - c.lastinteractionUs;
+    if (server.config.timeout && idleUs > server.config.timeout * 1_000_000) {
       server.updateCachedTime();
       server.log('verbose', 'Closing idle client', c.addr);
       freeClient(server, c, 'idle-timeout', `idle ${(idleUs / 1e6).toFixed(6)} s > timeout ${server.config.timeout} s (exact timer)`);
