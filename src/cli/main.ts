@@ -334,7 +334,7 @@ export async function main(argv: string[]): Promise<number> {
     .example('$0 replay reports/ping-pong/run.json', 'confirm that a report still reproduces')
     .example('$0 sweep scenarios/pipeline-sliced.yaml --seeds 1..1000', 'look for a seed that fails')
     .option('color', { type: 'boolean', default: true, describe: 'colour output (--no-color or NO_COLOR=1 to turn off)' })
-    .demandCommand(1, 'name a command: run, start, validate, replay, diff, sweep or schema (see --help)')
+    .demandCommand(1, 'name a command: run, start, validate, replay, diff, sweep, check, schema, serve or conform (see --help)')
     .strict()
     .epilogue('Exit codes: 0 all expectations held, 1 an expectation failed, 2 bad input, 3 internal error.\nScenario format: docs/scenario-format.md')
     .fail((msg, err) => {
