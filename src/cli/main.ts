@@ -43,7 +43,7 @@ function loadAll(files: string[], err: (s: string) => void): Scenario[] | null {
       for (const i of e.issues) err(formatIssue(i));
     }
   }
-  if (bad) err('fix the problems above (the format is described in docs/scenario-format.md) and run again');
+  if (bad) err('fix the problems above (the format is described in docs/scenarios.md) and run again');
   return bad ? null : out;
 }
 
@@ -336,7 +336,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('color', { type: 'boolean', default: true, describe: 'colour output (--no-color or NO_COLOR=1 to turn off)' })
     .demandCommand(1, 'name a command: run, start, validate, replay, diff, sweep, check, schema, serve or conform (see --help)')
     .strict()
-    .epilogue('Exit codes: 0 all expectations held, 1 an expectation failed, 2 bad input, 3 internal error.\nScenario format: docs/scenario-format.md')
+    .epilogue('Exit codes: 0 all expectations held, 1 an expectation failed, 2 bad input, 3 internal error.\nScenario format: docs/scenarios.md')
     .fail((msg, err) => {
       if (err) throw err;
       console.error(`${msg}\n\nrun 'redsim --help' for usage`);

@@ -34,7 +34,7 @@ export function scenarioJsonSchema(): JsonSchema {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'redsim scenario',
     description:
-      'A redsim scenario: a Redis 7.0 server, its clients, faults and expectations (docs/scenario-format.md). Generated from src/scenario/schema.ts by `npm run schema`; `redsim validate` checks more than this schema can.',
+      'A redsim scenario: a Redis 7.0 server, its clients, faults and expectations (docs/scenarios.md). Generated from src/scenario/schema.ts by `npm run schema`; `redsim validate` checks more than this schema can.',
     ...body,
   };
 }

@@ -1,5 +1,5 @@
 // Loads a scenario file: YAML → validated, defaults-filled `Scenario`. Every problem in the file is
-// reported at once, each with its line, column and field path (see docs/scenario-format.md).
+// reported at once, each with its line, column and field path (see docs/scenarios.md).
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { isAlias, isMap as isYamlMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';

@@ -752,7 +752,7 @@ const timeline = described(z.unknown().transform((v, ctx): { kind: 'contains' | 
   maxProperties: 1,
 }));
 
-/** First characters of reply renderings (protocol/reply-reader.ts renderReply, docs/scenario-format.md). */
+/** First characters of reply renderings (protocol/reply-reader.ts renderReply, docs/scenarios.md). */
 const REPLY_STARTS = '+-:$*_[~>{,#=(';
 const reply = described(z.unknown().transform((v, ctx): string => {
   if (typeof v !== 'string') {

@@ -95,7 +95,7 @@ export type Step =
 export type EventPattern = Record<string, string | number | boolean>;
 
 export type Expectation =
-  /** The client received exactly these replies, rendered as in docs/scenario-format.md. */
+  /** The client received exactly these replies, rendered as in docs/scenarios.md. */
   | { kind: 'replies'; client: string; replies: string[]; line: number }
   /** The client received exactly `count` replies. */
   | { kind: 'reply-count'; client: string; count: number; line: number }

@@ -19,7 +19,7 @@ function yamlValue(text: string): unknown {
   return parse(text, { merge: true });
 }
 
-const DOC = readFileSync(join(ROOT, 'docs/scenario-format.md'), 'utf8');
+const DOC = readFileSync(join(ROOT, 'docs/scenarios.md'), 'utf8');
 const DOC_EXAMPLES = [...DOC.matchAll(/<!-- runnable example: (\S+) -->\n```yaml\n([\s\S]*?)```/g)].map((m) => [m[1]!, m[2]!] as const);
 
 describe('schema/scenario.schema.json', () => {
@@ -37,7 +37,7 @@ describe('schema/scenario.schema.json', () => {
     expect(ok).toBe(true);
   });
 
-  it.each(DOC_EXAMPLES)('accepts the runnable example %s of docs/scenario-format.md', (_, text) => {
+  it.each(DOC_EXAMPLES)('accepts the runnable example %s of docs/scenarios.md', (_, text) => {
     expect(validate(yamlValue(text))).toBe(true);
   });
 
@@ -61,7 +61,7 @@ describe('schema/scenario.schema.json', () => {
     expect(validate(yamlValue('clients: [{name: a, script: [{wait: 1.5s}, {close: true}]}]\nfaults: [{at: 1s, client: a, partition: both, duration: 2s}]\n'))).toBe(true);
   });
 
-  it('is referenced from docs/scenario-format.md with the yaml-language-server modeline', () => {
+  it('is referenced from docs/scenarios.md with the yaml-language-server modeline', () => {
     expect(DOC).toContain('# yaml-language-server: $schema=../schema/scenario.schema.json');
   });
 });

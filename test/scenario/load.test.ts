@@ -506,7 +506,7 @@ describe('Scenario.locate', () => {
 });
 
 describe('the documentation', () => {
-  const doc = readFileSync(new URL('../../docs/scenario-format.md', import.meta.url), 'utf8');
+  const doc = readFileSync(new URL('../../docs/scenarios.md', import.meta.url), 'utf8');
   const examples = [...doc.matchAll(/<!-- runnable example: (\S+) -->\n```yaml\n([\s\S]*?)```/g)].map((m) => [m[1]!, m[2]!] as const);
 
   it('has at least two runnable examples', () => {
