@@ -11,7 +11,10 @@ export class Filler {
 export type Segment = Buffer | Filler;
 
 export function isFiller(s: Segment): s is Filler {
-  return s instanceof Filler;
+  // Performance: a Segment is a Filler exactly when it is not a typed-array view. ArrayBuffer.isView
+  // is an intrinsic; `instanceof Filler` walked a Buffer's four-deep prototype chain on every test
+  // (the most frequent check of the byte path).
+  return !ArrayBuffer.isView(s);
 }
 
 /** Total length of a list of segments. */
@@ -53,9 +56,36 @@ export function describeSegments(segs: readonly Segment[]): string {
     .join('');
 }
 
+/**
+ * Position of `byte` in s[start, end), or -1. Performance: protocol lines are short, and
+ * Buffer#indexOf costs a native call and searches to the end of the run whatever the limit (a
+ * query buffer of pipelined commands was searched to its end for a NUL once per line), so short
+ * ranges are scanned here and only long ones handed to indexOf.
+ */
+function scanByte(s: Buffer, byte: number, start: number, end: number): number {
+  if (end - start <= 256) {
+    for (let j = start; j < end; j++) if (s[j] === byte) return j;
+    return -1;
+  }
+  const at = s.indexOf(byte, start);
+  return at !== -1 && at < end ? at : -1;
+}
+
+/** headRun()'s answer, reused (read it before the next call). */
+const HEAD_RUN: { run: Buffer; start: number } = { run: Buffer.alloc(0), start: 0 };
+
+const NO_SEGS: Segment[] = Object.freeze([]) as unknown as Segment[];
+
 /** FIFO of byte runs; `length` counts filler too. Splits runs at exact positions on take/skip. */
 export class ByteQueue {
-  private segs: Segment[] = [];
+  private segs: Segment[] = NO_SEGS;
+  /**
+   * Slots in use are segs[head..end). Performance: when the queue empties, both go back to 0 and
+   * the array is reused, so a socket's queue does not reallocate its array for every message.
+   * Memory: a queue that never held anything shares one frozen empty array (a connection has
+   * seven queues, most of them idle).
+   */
+  private end = 0;
   private head = 0; // index of first live segment
   private offset = 0; // bytes already consumed from segs[head]
   private len = 0;
@@ -67,7 +97,8 @@ export class ByteQueue {
   /** Appends a run (empty runs are ignored). */
   push(s: Segment): void {
     if (s.length === 0) return;
-    this.segs.push(s);
+    if (this.segs === NO_SEGS) this.segs = [];
+    this.segs[this.end++] = s;
     this.len += s.length;
   }
 
@@ -78,7 +109,7 @@ export class ByteQueue {
   /** Byte at position i from the front (filler yields its byte). */
   byteAt(i: number): number {
     let pos = i + this.offset;
-    for (let k = this.head; k < this.segs.length; k++) {
+    for (let k = this.head; k < this.end; k++) {
       const s = this.segs[k]!;
       if (pos < s.length) return isFiller(s) ? s.byte : s[pos]!;
       pos -= s.length;
@@ -92,7 +123,7 @@ export class ByteQueue {
    */
   indexOf(byte: number, from = 0, limit = this.len): number {
     let base = -this.offset; // position of segs[k][0] relative to the front
-    for (let k = this.head; k < this.segs.length && base < limit; k++) {
+    for (let k = this.head; k < this.end && base < limit; k++) {
       const s = this.segs[k]!;
       const start = Math.max(from - base, 0);
       const end = Math.min(s.length, limit - base);
@@ -100,8 +131,40 @@ export class ByteQueue {
         if (isFiller(s)) {
           if (s.byte === byte) return base + start;
         } else {
+          const at = scanByte(s, byte, start, end);
+          if (at !== -1) return base + at;
+        }
+      }
+      base += s.length;
+    }
+    return -1;
+  }
+
+  /**
+   * C strchr on the queue read as a NUL-terminated string: the position of the first `byte` (not
+   * NUL) when no NUL comes before it, else -1. The same as `indexOf(byte)` followed by a check for
+   * a NUL before it, in one pass (performance: the parser looks for the end of every line).
+   */
+  indexOfBeforeNul(byte: number): number {
+    let base = -this.offset;
+    for (let k = this.head; k < this.end; k++) {
+      const s = this.segs[k]!;
+      const start = k === this.head ? this.offset : 0;
+      if (isFiller(s)) {
+        if (s.byte === byte) return base + start;
+        if (s.byte === 0) return -1;
+      } else {
+        const n = s.length;
+        if (n - start <= 256) {
+          for (let j = start; j < n; j++) {
+            const c = s[j]!;
+            if (c === byte) return base + j;
+            if (c === 0) return -1;
+          }
+        } else {
           const at = s.indexOf(byte, start);
-          if (at !== -1 && at < end) return base + at;
+          if (scanByte(s, 0, start, at === -1 ? n : at) !== -1) return -1;
+          if (at !== -1) return base + at;
         }
       }
       base += s.length;
@@ -114,7 +177,7 @@ export class ByteQueue {
     const out = Buffer.allocUnsafe(n);
     let written = 0;
     let base = -this.offset;
-    for (let k = this.head; k < this.segs.length && written < n; k++) {
+    for (let k = this.head; k < this.end && written < n; k++) {
       const s = this.segs[k]!;
       const start = Math.max(from + written - base, 0);
       if (start < s.length) {
@@ -129,9 +192,105 @@ export class ByteQueue {
     return out;
   }
 
+  /**
+   * The `n` bytes starting at `from` as a latin1 string (filler expanded): for short lines only.
+   * Performance: decoded straight from the first run when the bytes lie inside it, without the
+   * intermediate Buffer of peek().
+   */
+  latin1(from: number, n: number): string {
+    const s = this.segs[this.head];
+    const start = this.offset + from;
+    if (s !== undefined && !isFiller(s) && start + n <= s.length) return s.toString('latin1', start, start + n);
+    return this.peek(from, n).toString('latin1');
+  }
+
+  /**
+   * The first run and the position in it of bytes [from, from + n) when they all lie in that run
+   * and it is real; else null. Lets a parser read short fields in place.
+   */
+  headRun(from: number, n: number): { run: Buffer; start: number } | null {
+    const s = this.segs[this.head];
+    const start = this.offset + from;
+    if (s === undefined || isFiller(s) || start + n > s.length) return null;
+    HEAD_RUN.run = s;
+    HEAD_RUN.start = start;
+    return HEAD_RUN;
+  }
+
+  /**
+   * Copies `n` bytes starting at `from` into `out` (filler expanded), as peek() without allocating:
+   * for the parser's short number fields.
+   */
+  peekInto(from: number, n: number, out: Uint8Array): void {
+    let written = 0;
+    let base = -this.offset;
+    for (let k = this.head; k < this.end && written < n; k++) {
+      const s = this.segs[k]!;
+      const start = Math.max(from + written - base, 0);
+      if (start < s.length) {
+        const take = Math.min(s.length - start, n - written);
+        if (isFiller(s)) out.fill(s.byte, written, written + take);
+        else for (let j = 0; j < take; j++) out[written + j] = s[start + j]!;
+        written += take;
+      }
+      base += s.length;
+    }
+    if (written < n) throw new RangeError(`peekInto(${from}, ${n}) beyond length ${this.len}`);
+  }
+
+  /**
+   * Removes the first `n` bytes and returns them as one run: joinSegments(take(n)), without the
+   * intermediate array when they lie inside the first run (performance: the parser takes every
+   * argument this way).
+   */
+  takeJoined(n: number): Segment {
+    const s = this.segs[this.head];
+    if (s !== undefined && n > 0 && this.offset + n <= s.length) {
+      let out: Segment;
+      if (this.offset === 0 && n === s.length) {
+        out = s;
+        this.dropHead();
+      } else {
+        out = sliceSegment(s, this.offset, this.offset + n);
+        this.offset += n;
+        if (this.offset === s.length) this.dropHead();
+      }
+      this.len -= n;
+      this.compact();
+      return out;
+    }
+    return joinSegments(this.take(n));
+  }
+
+  /**
+   * Moves the first `n` bytes to the end of `to`: to.pushAll(this.take(n)) without the array
+   * (performance: every network delivery moves bytes from a send queue to a receive queue).
+   */
+  transfer(n: number, to: ByteQueue): void {
+    if (n > this.len) throw new RangeError(`transfer(${n}) beyond length ${this.len}`);
+    let left = n;
+    while (left > 0) {
+      const s = this.segs[this.head]!;
+      const avail = s.length - this.offset;
+      if (avail <= left) {
+        to.push(this.offset === 0 ? s : sliceSegment(s, this.offset, s.length));
+        left -= avail;
+        this.dropHead();
+      } else {
+        to.push(sliceSegment(s, this.offset, this.offset + left));
+        this.offset += left;
+        left = 0;
+      }
+    }
+    this.len -= n;
+    this.compact();
+  }
+
   /** Removes and returns the first `n` bytes as runs (no copy of real bytes). */
   take(n: number): Segment[] {
     if (n > this.len) throw new RangeError(`take(${n}) beyond length ${this.len}`);
+    // Performance: bytes inside the first run come back as a one-element array (no growth).
+    if (n > 0 && this.offset + n <= this.segs[this.head]!.length) return [this.takeJoined(n)];
     const out: Segment[] = [];
     let left = n;
     while (left > 0) {
@@ -173,7 +332,8 @@ export class ByteQueue {
 
   /** Removes everything. */
   clear(): void {
-    this.segs = [];
+    this.segs = NO_SEGS;
+    this.end = 0;
     this.head = 0;
     this.offset = 0;
     this.len = 0;
@@ -182,7 +342,7 @@ export class ByteQueue {
   /** Live runs, front first, without removing them. */
   segments(): Segment[] {
     const out: Segment[] = [];
-    for (let k = this.head; k < this.segs.length; k++) {
+    for (let k = this.head; k < this.end; k++) {
       const s = this.segs[k]!;
       out.push(k === this.head && this.offset ? sliceSegment(s, this.offset, s.length) : s);
     }
@@ -193,11 +353,13 @@ export class ByteQueue {
     this.segs[this.head] = undefined as unknown as Segment;
     this.head++;
     this.offset = 0;
+    if (this.head === this.end) this.head = this.end = 0;
   }
 
   private compact(): void {
-    if (this.head > 64 && this.head * 2 > this.segs.length) {
-      this.segs = this.segs.slice(this.head);
+    if (this.head > 64 && this.head * 2 > this.end) {
+      this.segs = this.segs.slice(this.head, this.end);
+      this.end -= this.head;
       this.head = 0;
     }
   }

@@ -32,6 +32,17 @@ export class List<T> {
     return n;
   }
 
+  /** Prepends a node unlinked earlier from this list, reusing it (no allocation). */
+  unshiftNode(n: ListNode<T>): ListNode<T> {
+    n.prev = null;
+    n.next = this.head;
+    if (this.head) this.head.prev = n;
+    else this.tail = n;
+    this.head = n;
+    this.length++;
+    return n;
+  }
+
   /** Unlinks a node (listDelNode). */
   remove(n: ListNode<T>): void {
     if (n.prev) n.prev.next = n.next;

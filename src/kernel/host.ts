@@ -21,13 +21,21 @@ export interface Ready {
 
 export class Host {
   private readonly fds: (Socket | null)[] = [null, null, null]; // 0-2: stdin, stdout, stderr
-  private readonly freeFds: number[] = []; // min-heap of closed fds below fds.length
+  /**
+   * Min-heap of closed fds. Entries at or above fds.length are stale (the table was trimmed past
+   * them) and are dropped lazily: when the smallest is stale they all are (the table only grows
+   * again once no live entry is left), so allocFd then clears the heap. Performance: trimming
+   * used to search the heap for each trimmed fd, quadratic when thousands of clients close.
+   */
+  private freeFds: number[] = [];
   private open = 3;
   rlimit: { soft: number; hard: number };
-  /** epoll interest: fd -> mask. */
-  private readonly interest = new Map<number, number>();
-  /** Sockets that may be ready, in the order they became so (Linux's rdllist). */
-  private readonly readyList = new Set<Socket>();
+  // epoll interest is each socket's `pollMask`; the sockets that may be ready, in the order they
+  // became so (Linux's rdllist), are a list linked through the sockets (readyPrev/readyNext).
+  // Performance: these were a Map of fd -> mask and a Set, whose entries were added and removed
+  // for every message; the order and the answers are the same.
+  private readyHead: Socket | null = null;
+  private readyTail: Socket | null = null;
 
   constructor(
     readonly kernel: Kernel,
@@ -58,6 +66,7 @@ export class Host {
 
   /** The lowest free fd, as POSIX requires; -EMFILE when it would reach the soft limit. */
   private allocFd(s: Socket): number {
+    if (this.freeFds.length && this.freeFds[0]! >= this.fds.length) this.freeFds = [];
     const fd = this.freeFds.length ? this.freeFds[0]! : this.fds.length;
     if (fd >= this.rlimit.soft) return -EMFILE;
     if (this.freeFds.length) heapPop(this.freeFds);
@@ -73,13 +82,8 @@ export class Host {
     this.open--;
     if (fd === this.fds.length - 1) {
       this.fds.pop();
-      // Trim trailing holes so the heap only holds fds below the table's end.
-      while (this.fds.length > 3 && this.fds[this.fds.length - 1] === null) {
-        const top = this.fds.length - 1;
-        this.fds.pop();
-        const i = this.freeFds.indexOf(top);
-        if (i !== -1) heapRemoveAt(this.freeFds, i);
-      }
+      // Trim trailing holes; their heap entries become stale (see freeFds).
+      while (this.fds.length > 3 && this.fds[this.fds.length - 1] === null) this.fds.pop();
     } else heapPush(this.freeFds, fd);
   }
 
@@ -115,6 +119,7 @@ export class Host {
     const s = this.fds[fd];
     if (!s) return -EBADF;
     s.state = 'listening';
+    if (Object.isFrozen(s.acceptQueue)) s.acceptQueue = [];
     s.backlog = Math.min(backlog, SOMAXCONN);
     this.kernel.registerListener(s);
     return 0;
@@ -137,7 +142,7 @@ export class Host {
     const s = this.fds[fd];
     if (!s || !this.route) return -EBADF;
     s.localIp = this.ip;
-    s.localPort = this.kernel.nextEphemeralPort();
+    s.localPort = this.kernel.nextEphemeralPort(this.ip);
     s.remoteIp = ip;
     s.remotePort = port;
     s.state = 'connecting';
@@ -162,8 +167,14 @@ export class Host {
     return -ENOTCONN;
   }
 
-  /** write(): accepts up to the free send-buffer space; -EAGAIN when full, -EPIPE after reset or shutdown. */
-  write(fd: number, data: readonly Segment[], max = Infinity): number {
+  /**
+   * write(): accepts up to the free send-buffer space; -EAGAIN when full, -EPIPE after reset or
+   * shutdown. The kernel copies real bytes, so callers may reuse their buffers — unless `immutable`
+   * says the caller never modifies them (the core's replies and the client programs' requests are
+   * never written to after they are made): then the runs are kept by reference. Performance: the
+   * copy was the largest single cost of the request path; the bytes delivered are the same.
+   */
+  write(fd: number, data: readonly Segment[], max = Infinity, immutable = false): number {
     const s = this.fds[fd];
     if (!s) return -EBADF;
     if (s.error) return -EPIPE;
@@ -178,8 +189,11 @@ export class Host {
       if (left === 0) break;
       const take = Math.min(seg.length, left);
       if (take === 0) continue;
-      // The kernel copies real bytes (callers reuse their buffers); filler stays counted.
-      s.snd.push(isFiller(seg) ? (take === seg.length ? seg : new Filler(take, seg.byte)) : Buffer.from(seg.subarray(0, take)));
+      // The kernel copies real bytes (callers reuse their buffers) unless they are immutable;
+      // filler stays counted.
+      if (isFiller(seg)) s.snd.push(take === seg.length ? seg : new Filler(take, seg.byte));
+      else if (immutable) s.snd.push(take === seg.length ? seg : seg.subarray(0, take));
+      else s.snd.push(Buffer.from(seg.subarray(0, take)));
       n += take;
       left -= take;
     }
@@ -206,8 +220,8 @@ export class Host {
     const s = this.fds[fd];
     if (!s) return -EBADF;
     this.releaseFd(fd);
-    this.interest.delete(fd);
-    this.readyList.delete(s);
+    s.pollMask = 0;
+    this.readyRemove(s);
     s.fd = -1;
     s.watcher = null;
     if (s.state === 'listening') {
@@ -252,19 +266,39 @@ export class Host {
   pollAdd(fd: number, mask: number): void {
     const s = this.fds[fd];
     if (!s) return;
-    this.interest.set(fd, (this.interest.get(fd) ?? 0) | mask);
-    if (this.readinessOf(s) & mask) this.readyList.add(s);
+    s.pollMask |= mask;
+    if (this.readinessOf(s) & mask) this.readyAdd(s);
   }
 
   pollDel(fd: number, mask: number): void {
-    const m = (this.interest.get(fd) ?? 0) & ~mask;
-    if (m) this.interest.set(fd, m);
-    else this.interest.delete(fd);
+    const s = this.fds[fd];
+    if (s) s.pollMask &= ~mask;
   }
 
   /** Something happened to `s` that may make it ready. Refreshes its place in the ready list. */
   markReady(s: Socket): void {
-    if (s.fd !== -1 && this.interest.has(s.fd) && !this.readyList.has(s)) this.readyList.add(s);
+    if (s.fd !== -1 && s.pollMask !== 0) this.readyAdd(s);
+  }
+
+  /** Appends `s` to the ready list unless it is already there (where it keeps its place). */
+  private readyAdd(s: Socket): void {
+    if (s.inReady) return;
+    s.inReady = true;
+    s.readyPrev = this.readyTail;
+    s.readyNext = null;
+    if (this.readyTail) this.readyTail.readyNext = s;
+    else this.readyHead = s;
+    this.readyTail = s;
+  }
+
+  private readyRemove(s: Socket): void {
+    if (!s.inReady) return;
+    s.inReady = false;
+    if (s.readyPrev) s.readyPrev.readyNext = s.readyNext;
+    else this.readyHead = s.readyNext;
+    if (s.readyNext) s.readyNext.readyPrev = s.readyPrev;
+    else this.readyTail = s.readyPrev;
+    s.readyPrev = s.readyNext = null;
   }
 
   private readinessOf(s: Socket): number {
@@ -277,15 +311,41 @@ export class Host {
    */
   collectReady(order: 'fd' | 'fifo' | 'random', shuffle: <T>(xs: T[]) => T[]): Ready[] {
     const out: Ready[] = [];
-    for (const s of this.readyList) {
-      const want = s.fd === -1 ? 0 : this.interest.get(s.fd) ?? 0;
+    for (let s = this.readyHead; s; ) {
+      const next = s.readyNext;
+      const want = s.fd === -1 ? 0 : s.pollMask;
       const mask = this.readinessOf(s) & want;
       if (mask) out.push({ fd: s.fd, mask });
-      else this.readyList.delete(s);
+      else this.readyRemove(s);
+      s = next;
     }
-    if (order === 'fd') out.sort((a, b) => a.fd - b.fd);
-    else if (order === 'random') shuffle(out);
+    // (A single ready fd needs no ordering: skipping the sort saves its allocations, and a
+    // one-element shuffle draws nothing from the stream.)
+    if (out.length > 1) {
+      if (order === 'fd') sortByFd(out);
+      else if (order === 'random') shuffle(out);
+    }
     return out;
+  }
+}
+
+/**
+ * Sorts ready fds ascending. Performance: an insertion sort for the usual handful (Array#sort
+ * allocates a work array per call); fds are distinct, so any correct sort gives the same order.
+ */
+function sortByFd(out: Ready[]): void {
+  if (out.length > 32) {
+    out.sort((a, b) => a.fd - b.fd);
+    return;
+  }
+  for (let i = 1; i < out.length; i++) {
+    const x = out[i]!;
+    let j = i - 1;
+    while (j >= 0 && out[j]!.fd > x.fd) {
+      out[j + 1] = out[j]!;
+      j--;
+    }
+    out[j + 1] = x;
   }
 }
 

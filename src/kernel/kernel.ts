@@ -12,6 +12,31 @@ import { Socket, fmtAddr } from './socket.ts';
 
 export type PollOrder = 'fd' | 'fifo' | 'random';
 
+/** The scheduled wake-up of a socket's watcher (see markReady). */
+function wakeWatcher(s: Socket): void {
+  s.notifyPending = false;
+  s.watcher?.wake();
+}
+
+/** Linux's net.ipv4.ip_local_port_range (32768-60999); the counter starts at 40000. */
+const EPHEMERAL_MIN = 32768;
+const EPHEMERAL_MAX = 60999;
+const EPHEMERAL_FIRST = 40000;
+/** Distinct ports one address can use before its counter comes round again. */
+export const EPHEMERAL_PORTS = EPHEMERAL_MAX - EPHEMERAL_MIN + 1;
+
+/**
+ * The address of the `index`-th client machine (0-based): 127.0.0.1 for the first
+ * EPHEMERAL_PORTS clients, then 127.0.0.2, 127.0.0.3, … for each further block of that many, so
+ * that every `ip:port` stays unique however many clients a run has (one address could not give
+ * 100,000 connections distinct ports, as on Linux). Deterministic: it depends on the index alone.
+ * `enable-debug-command local` treats only 127.0.0.1 as local, as the real server does.
+ */
+export function clientIpFor(index: number): string {
+  const k = Math.floor(index / EPHEMERAL_PORTS) + 1;
+  return `127.${(k >> 16) & 255}.${(k >> 8) & 255}.${k & 255}`;
+}
+
 export interface KernelOptions {
   streams: RandomStreams;
   tracer: Tracer;
@@ -35,8 +60,12 @@ export class Kernel {
   /** Set by the runner: true when every client program has finished its script. */
   programsDone: () => boolean = () => true;
 
+  /** The poll-order shuffle, made once (performance: not a closure per poll). */
+  private readonly shuffle: <T>(xs: T[]) => T[];
+
   constructor(readonly opts: KernelOptions) {
-    this.shuffleRng = opts.streams.get('poll-order');
+    const rng = (this.shuffleRng = opts.streams.get('poll-order'));
+    this.shuffle = (xs) => rng.shuffle(xs);
     this.network = new Network(this.sched, {
       markReady: (s) => this.markReady(s),
       listenerAt: (ip, port) => this.listenerAt(ip, port),
@@ -46,12 +75,17 @@ export class Kernel {
     });
   }
 
-  private ephemeral = 40000;
+  /** Next ephemeral port per local address (machines sharing an address share its counter). */
+  private readonly ephemeral = new Map<string, number>();
 
-  /** Next local port for an outgoing connection (one counter for all machines, so addresses are unique). */
-  nextEphemeralPort(): number {
-    const p = this.ephemeral++;
-    if (this.ephemeral > 60999) this.ephemeral = 32768;
+  /**
+   * Next local port for an outgoing connection from `ip`: 40000 upwards, wrapping from 60999 to
+   * 32768 (Linux's ip_local_port_range), one counter per address, so that `ip:port` pairs are
+   * unique as long as an address makes at most EPHEMERAL_PORTS connections (see clientIpFor).
+   */
+  nextEphemeralPort(ip = ''): number {
+    const p = this.ephemeral.get(ip) ?? EPHEMERAL_FIRST;
+    this.ephemeral.set(ip, p + 1 > EPHEMERAL_MAX ? EPHEMERAL_MIN : p + 1);
     return p;
   }
 
@@ -78,7 +112,7 @@ export class Kernel {
   }
 
   createClientHost(name: string, ip: string, link: LinkSpec): Host {
-    const route = new Route(name, link, this.opts.streams.get(`net:${name}`));
+    const route = new Route(name, link, this.opts.streams);
     const h = new Host(this, name, ip, { soft: 1024, hard: 1048576 }, route);
     this.clientHosts.set(name, h);
     return h;
@@ -132,10 +166,8 @@ export class Kernel {
     s.host.markReady(s);
     if (s.watcher && !s.notifyPending) {
       s.notifyPending = true;
-      this.sched.after(0, () => {
-        s.notifyPending = false;
-        s.watcher?.();
-      });
+      // Performance: one shared task, given the socket, instead of a closure per wake-up.
+      this.sched.after(0, wakeWatcher, false, s);
     }
   }
 
@@ -145,7 +177,7 @@ export class Kernel {
    */
   pollBlocking(host: Host, timeoutUs: number | null): Ready[] {
     const deadline = timeoutUs === null ? Infinity : this.now + timeoutUs;
-    const shuffle = <T>(xs: T[]) => this.shuffleRng.shuffle(xs);
+    const shuffle = this.shuffle;
     for (;;) {
       const ready = host.collectReady(this.opts.pollOrder, shuffle);
       if (ready.length || this.stopped) return ready;
@@ -186,8 +218,11 @@ export class Kernel {
     s.keepaliveTimer = null;
     if (!s.keepalive || s.state !== 'established' || s.error) return;
     const reachable = this.peerReachable(s);
-    s.keepaliveTimer = this.sched.at(s.lastHeardUs + s.keepIdle * 1_000_000, () => this.keepaliveCheck(s), reachable);
+    s.keepaliveTimer = this.sched.at(s.lastHeardUs + s.keepIdle * 1_000_000, this.keepaliveTask, reachable, s);
   }
+
+  /** keepaliveCheck as a shared task (memory: no closure per armed socket). */
+  private readonly keepaliveTask = (s: Socket): void => this.keepaliveCheck(s);
 
   private keepaliveCheck(s: Socket): void {
     s.keepaliveTimer = null;

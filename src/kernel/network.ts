@@ -8,7 +8,7 @@
 // and retried at 1, 3, 7, 15, 31 and 63 s, then connect() fails with ETIMEDOUT, as Linux does with
 // tcp_syn_retries = 6 (the SYN-ACK/ACK race of tcp_abort_on_overflow = 0 is not modelled).
 import { ECONNREFUSED, ECONNRESET, ETIMEDOUT } from '../base/errno.ts';
-import type { Rng } from '../base/rng.ts';
+import type { RandomStreams, Rng } from '../base/rng.ts';
 import type { LinkSpec, Direction } from './types.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { Socket } from './socket.ts';
@@ -31,7 +31,18 @@ export class Route {
    * but which still have bytes or a FIN to drain: a partition's heal must resume them too.
    */
   readonly conns = new Set<Socket>();
-  constructor(readonly client: string, public link: LinkSpec, readonly rng: Rng) {}
+  private stream: Rng | null = null;
+  /**
+   * @param streams where the route's random stream (jitter, `net:<client>`) comes from: it is made
+   * on first use. Memory and time: a seeded stream costs a few KB and a key schedule, and most
+   * routes have no jitter and never draw; streams are derived from the seed and their name alone,
+   * so making one later draws the same numbers.
+   */
+  constructor(readonly client: string, public link: LinkSpec, private readonly streams: RandomStreams) {}
+
+  get rng(): Rng {
+    return (this.stream ??= this.streams.get(`net:${this.client}`));
+  }
 
   /** The connections of this route that are not over at both ends (forgets the others). */
   liveConns(): Socket[] {
@@ -50,6 +61,12 @@ export class Route {
 export class Path {
   busyUntil = 0;
   lastArrival = 0;
+  /**
+   * Sizes of the chunks on the wire, oldest first. Arrival times on one path never decrease and
+   * ties keep scheduling order, so deliveries happen in this order. Performance: each delivery is
+   * then one shared task taking the path's next size, rather than a closure per chunk.
+   */
+  readonly chunks: number[] = [];
   constructor(
     readonly from: Socket,
     readonly to: Socket,
@@ -133,6 +150,9 @@ export class Network {
     });
   }
 
+  /** Delivers the oldest chunk on the wire of a path (a shared task: no closure per chunk). */
+  private readonly deliverNext = (path: Path): void => this.deliver(path, path.chunks.shift()!);
+
   /** Moves as many queued bytes of `path.from` onto the wire as the receiver's window allows. */
   pump(path: Path): void {
     const s = path.from;
@@ -158,7 +178,8 @@ export class Network {
       const arrive = Math.max(path.busyUntil + this.delay(path.route), path.lastArrival);
       path.lastArrival = arrive;
       s.inFlight += n;
-      this.sched.at(arrive, () => this.deliver(path, n));
+      path.chunks.push(n);
+      this.sched.at(arrive, this.deliverNext, false, path);
     }
   }
 
@@ -168,15 +189,15 @@ export class Network {
     // A sender that failed (reset, keepalive timeout) while these bytes were on the wire has
     // already discarded its send queue; taking from it would throw.
     if (s.state === 'dead' || s.error) return;
-    const segs = s.snd.take(n);
     s.inFlight -= n;
     if (r.state === 'dead' || r.state === 'closed') {
+      s.snd.skip(n);
       // Data for a socket its program has closed is answered by RST, as Linux does; a vanished
       // machine answers nothing (the bytes were already on the wire when it vanished).
       if (!(path.dir === 'to-client' && path.route.vanished)) this.reset(s, path.route);
       return;
     }
-    r.rcv.pushAll(segs);
+    s.snd.transfer(n, r.rcv);
     r.lastHeardUs = this.sched.now;
     // The ACK; a vanished client never sends it, so the server's keepalive is not postponed.
     if (!(path.dir === 'to-client' && path.route.vanished)) s.lastHeardUs = this.sched.now;

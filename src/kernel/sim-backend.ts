@@ -47,7 +47,9 @@ export class SimBackend implements Backend {
     return this.host.read(fd, max);
   }
   write(fd: number, data: readonly Segment[], max: number): number {
-    return this.host.write(fd, data, max);
+    // The core never modifies a run after queueing it (shared replies are constants, arguments and
+    // built replies are fresh): the kernel may keep them by reference (see Host.write).
+    return this.host.write(fd, data, max, true);
   }
   close(fd: number): void {
     this.host.close(fd);

@@ -17,7 +17,18 @@ export const TCP_KEEPIDLE_DEFAULT = 7200;
 export const TCP_KEEPINTVL_DEFAULT = 75;
 export const TCP_KEEPCNT_DEFAULT = 9;
 
+/**
+ * A simulated program watching its socket: woken (at the current time, once per batch of
+ * changes) when the socket's state changes. An object rather than a callback so that no closure
+ * is kept per socket.
+ */
+export interface Watcher {
+  wake(): void;
+}
+
 let nextSocketId = 1;
+
+const NO_ACCEPT_QUEUE: Socket[] = Object.freeze([]) as unknown as Socket[];
 
 export class Socket {
   readonly id = nextSocketId++;
@@ -30,8 +41,11 @@ export class Socket {
 
   // Listening sockets.
   backlog = 0;
-  /** Established connections not yet accepted (Linux's accept queue). */
-  readonly acceptQueue: Socket[] = [];
+  /**
+   * Established connections not yet accepted (Linux's accept queue). Memory: only a listening
+   * socket has its own (made by listen()); others share a frozen empty one.
+   */
+  acceptQueue: Socket[] = NO_ACCEPT_QUEUE;
 
   // Stream sockets.
   peer: Socket | null = null;
@@ -66,8 +80,15 @@ export class Socket {
   /** Connect attempts made (SYN retransmissions). */
   synAttempts = 0;
 
+  /** epoll interest of the fd (READABLE 1 | WRITABLE 2), kept by the host. */
+  pollMask = 0;
+  /** Place in the host's ready list (see Host). */
+  inReady = false;
+  readyPrev: Socket | null = null;
+  readyNext: Socket | null = null;
+
   /** Notification for simulated client programs (not for the core, which polls). */
-  watcher: (() => void) | null = null;
+  watcher: Watcher | null = null;
   notifyPending = false;
 
   constructor(readonly host: Host, sndCap: number, rcvCap: number) {

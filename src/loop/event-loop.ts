@@ -6,8 +6,11 @@ import { AE_NONE, AE_READABLE, AE_WRITABLE, type Backend } from './backend.ts';
 export { AE_NONE, AE_READABLE, AE_WRITABLE };
 export const AE_NOMORE = -1;
 
-/** Handler of a file event: called with the fd and the mask that fired. */
-export type FileProc = (fd: number, mask: number) => void;
+/**
+ * Handler of a file event: called with the fd, the mask that fired, and the clientData given to
+ * createFileEvent (Redis's `void *clientData`), so that one handler can serve every client.
+ */
+export type FileProc = (fd: number, mask: number, clientData: any) => void;
 /** Handler of a time event: returns the next period in ms, or AE_NOMORE to delete itself. */
 export type TimeProc = (id: number) => number;
 
@@ -15,6 +18,7 @@ interface FileEvent {
   mask: number;
   rproc: FileProc | null;
   wproc: FileProc | null;
+  clientData: unknown;
 }
 
 interface TimeEvent {
@@ -25,7 +29,11 @@ interface TimeEvent {
 }
 
 export class EventLoop {
-  private readonly events = new Map<number, FileEvent>();
+  /**
+   * Registered file events indexed by fd, as ae.c's `events[setsize]`. Memory and time: an array
+   * slot per fd instead of a Map entry.
+   */
+  private readonly events: (FileEvent | undefined)[] = [];
   private timeEvents: TimeEvent[] = [];
   private nextTimeId = 0;
   private beforeSleep: (() => void) | null = null;
@@ -34,14 +42,19 @@ export class EventLoop {
 
   constructor(readonly backend: Backend, public setsize: number) {}
 
-  /** Registers `proc` for `mask` on `fd` (aeCreateFileEvent). Returns -1 when fd >= setsize. */
-  createFileEvent(fd: number, mask: number, proc: FileProc): number {
+  /**
+   * Registers `proc` for `mask` on `fd` (aeCreateFileEvent); `clientData` is passed to it (one
+   * per fd, as in ae.c: the last registration sets it). Returns -1 when fd >= setsize.
+   */
+  createFileEvent(fd: number, mask: number, proc: FileProc, clientData?: unknown): number {
     if (fd >= this.setsize) return -1;
-    let fe = this.events.get(fd);
+    let fe = this.events[fd];
     if (!fe) {
-      fe = { mask: AE_NONE, rproc: null, wproc: null };
-      this.events.set(fd, fe);
+      fe = { mask: AE_NONE, rproc: null, wproc: null, clientData: undefined };
+      while (this.events.length < fd) this.events.push(undefined); // keep the array dense
+      this.events[fd] = fe;
     }
+    fe.clientData = clientData;
     this.backend.pollAdd(fd, mask);
     fe.mask |= mask;
     if (mask & AE_READABLE) fe.rproc = proc;
@@ -51,18 +64,18 @@ export class EventLoop {
 
   /** Unregisters `mask` on `fd` (aeDeleteFileEvent). */
   deleteFileEvent(fd: number, mask: number): void {
-    const fe = this.events.get(fd);
+    const fe = this.events[fd];
     if (!fe) return;
     this.backend.pollDel(fd, mask);
     fe.mask &= ~mask;
     if (mask & AE_READABLE) fe.rproc = null;
     if (mask & AE_WRITABLE) fe.wproc = null;
-    if (fe.mask === AE_NONE) this.events.delete(fd);
+    if (fe.mask === AE_NONE) this.events[fd] = undefined;
   }
 
   /** The mask currently registered on `fd` (aeGetFileEvents). */
   getFileEvents(fd: number): number {
-    return this.events.get(fd)?.mask ?? AE_NONE;
+    return this.events[fd]?.mask ?? AE_NONE;
   }
 
   /** Schedules `proc` in `ms` milliseconds (aeCreateTimeEvent). */
@@ -106,16 +119,16 @@ export class EventLoop {
     const fired = this.backend.poll(timeout);
     this.afterSleep?.();
     for (const { fd, mask } of fired) {
-      const fe = this.events.get(fd);
+      const fe = this.events[fd];
       if (!fe) continue;
       let done = false;
       if (fe.mask & mask & AE_READABLE && fe.rproc) {
-        fe.rproc(fd, mask);
+        fe.rproc(fd, mask, fe.clientData);
         done = fe.rproc === fe.wproc;
       }
       // Re-read: the read handler may have deleted or replaced this fd's events.
-      const fe2 = this.events.get(fd);
-      if (fe2 && fe2.mask & mask & AE_WRITABLE && fe2.wproc && (!done || fe2.wproc !== fe2.rproc)) fe2.wproc(fd, mask);
+      const fe2 = this.events[fd];
+      if (fe2 && fe2.mask & mask & AE_WRITABLE && fe2.wproc && (!done || fe2.wproc !== fe2.rproc)) fe2.wproc(fd, mask, fe2.clientData);
     }
     this.processTimeEvents();
   }
@@ -123,8 +136,16 @@ export class EventLoop {
   private processTimeEvents(): void {
     const maxId = this.nextTimeId - 1;
     const now = this.backend.nowUs();
-    this.timeEvents = this.timeEvents.filter((t) => !t.deleted);
-    for (const te of this.timeEvents.slice()) {
+    // Performance: the list is filtered only when something was deleted, and walked by index up to
+    // its length at the start instead of over a copy (events created meanwhile are appended, and
+    // skipped anyway by the id check), as an idle server runs this on every iteration.
+    let deleted = false;
+    for (const t of this.timeEvents) if (t.deleted) deleted = true;
+    if (deleted) this.timeEvents = this.timeEvents.filter((t) => !t.deleted);
+    const list = this.timeEvents;
+    const n = list.length;
+    for (let i = 0; i < n; i++) {
+      const te = list[i]!;
       if (te.deleted || te.id > maxId) continue;
       if (te.whenUs <= now) {
         const ret = te.proc(te.id);

@@ -43,8 +43,20 @@ function malformed(what: string): never {
   throw new Error(`malformed RESP reply: ${what} (the simulated server should never send this)`);
 }
 
+/** Whether `text` is an optional '-' and one or more ASCII digits (/^-?\d+$/ without the regex). */
+function isDecimal(text: string): boolean {
+  const n = text.length;
+  let i = n > 0 && text.charCodeAt(0) === 0x2d ? 1 : 0;
+  if (i === n) return false;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 function parseLength(text: string, type: string): number {
-  if (!/^-?\d+$/.test(text)) {
+  if (!isDecimal(text)) {
     if (text === '?') malformed(`streamed ${type} (RESP3 '?' length) is not produced by Redis 7.0`);
     malformed(`bad ${type} length ${JSON.stringify(text)}`);
   }
@@ -106,7 +118,7 @@ export class ReplyReader {
     if (cr === -1 || cr + 1 >= q.length) return undefined;
     if (q.byteAt(cr + 1) !== LF) malformed('CR not followed by LF');
     const type = String.fromCharCode(q.byteAt(0));
-    const text = cr > 1 ? q.peek(1, cr - 1).toString('latin1') : '';
+    const text = cr > 1 ? q.latin1(1, cr - 1) : '';
     q.skip(cr + 2);
     switch (type) {
       case '+':
@@ -114,7 +126,7 @@ export class ReplyReader {
       case '-':
         return { type: 'error', value: text };
       case ':':
-        if (!/^-?\d+$/.test(text)) malformed(`bad integer ${JSON.stringify(text)}`);
+        if (!isDecimal(text)) malformed(`bad integer ${JSON.stringify(text)}`);
         return { type: 'integer', value: Number(text), raw: text };
       case '$': {
         const n = parseLength(text, 'bulk');
@@ -193,7 +205,7 @@ export class ReplyReader {
 }
 
 function takeData(q: ByteQueue, n: number): Segment {
-  return n === 0 ? Buffer.alloc(0) : joinSegments(q.take(n));
+  return n === 0 ? Buffer.alloc(0) : q.takeJoined(n);
 }
 
 function parseDouble(text: string): number {

@@ -42,6 +42,9 @@ const NUL = 0x00;
 const STAR = 0x2a;
 const DOLLAR = 0x24;
 
+/** Arguments of a multibulk allocated up front (Redis: min(multibulklen, 1024)). */
+const ARGV_PREALLOC = 1024;
+
 const REQ_NONE = 0;
 const REQ_INLINE = 1;
 const REQ_MULTIBULK = 2;
@@ -59,9 +62,7 @@ function protocolError(text: string, logReason: string): ParseResult {
  * sees it: an embedded NUL byte before it ends the search, so the result is then "not found" (-1).
  */
 function strchr(q: ByteQueue, byte: number): number {
-  const at = q.indexOf(byte);
-  if (at <= 0) return at;
-  return q.indexOf(NUL, 0, at) === -1 ? at : -1;
+  return q.indexOfBeforeNul(byte);
 }
 
 /**
@@ -74,30 +75,42 @@ function string2llAt(q: ByteQueue, from: number, to: number): number | null {
   const n = to - from;
   // LONG_STR_SIZE is 21: longer strings are rejected without looking at them (so no big peeks).
   if (n <= 0 || n >= 21) return null;
-  return string2ll(q.peek(from, n));
+  // Performance: read in place when the digits lie in the first run; else copied into one scratch
+  // array (never a new Buffer per length field).
+  const head = q.headRun(from, n);
+  if (head) return string2llN(head.run, head.start, n);
+  q.peekInto(from, n, DIGITS);
+  return string2llN(DIGITS, 0, n);
 }
+
+const DIGITS = new Uint8Array(21);
 
 /** Redis string2ll (SRC util.c) on a short buffer; null when it is not a valid long long. */
 export function string2ll(b: Uint8Array): number | null {
-  const n = b.length;
+  return string2llN(b, 0, b.length);
+}
+
+/** string2ll on the `n` bytes of `buf` from `off`. */
+function string2llN(b: Uint8Array, off: number, n: number): number | null {
   if (n === 0 || n >= 21) return null;
-  if (n === 1 && b[0] === 0x30) return 0;
-  let i = 0;
+  const last = off + n;
+  if (n === 1 && b[off] === 0x30) return 0;
+  let i = off;
   let negative = false;
-  if (b[0] === 0x2d) {
+  if (b[off] === 0x2d) {
     negative = true;
-    i = 1;
+    i = off + 1;
     if (n === 1) return null;
   }
   if (b[i]! < 0x31 || b[i]! > 0x39) return null; // first digit 1-9, so no leading zeros or "-0"
-  for (let j = i + 1; j < n; j++) if (b[j]! < 0x30 || b[j]! > 0x39) return null;
-  if (n - i <= 15) {
+  for (let j = i + 1; j < last; j++) if (b[j]! < 0x30 || b[j]! > 0x39) return null;
+  if (last - i <= 15) {
     let v = 0;
-    for (let j = i; j < n; j++) v = v * 10 + (b[j]! - 0x30);
+    for (let j = i; j < last; j++) v = v * 10 + (b[j]! - 0x30);
     return negative ? -v : v;
   }
   // Long enough to overflow: check the exact range with BigInt.
-  const big = BigInt(Buffer.from(b).toString('latin1'));
+  const big = BigInt(Buffer.from(b.subarray(off, last)).toString('latin1'));
   if (big > 9223372036854775807n || big < -9223372036854775808n) return null;
   return Number(big);
 }
@@ -108,6 +121,11 @@ export class RequestParser {
   private multibulklen = 0;
   private bulklen = -1;
   private argv: Arg[] = [];
+  /**
+   * Arguments filled in `argv`. Performance: argv is made at its final length (up to 1024, as
+   * Redis preallocates c->argv) and filled in place, instead of grown by push.
+   */
+  private argvCount = 0;
   private argvLenSum = 0;
   /** The last result ended a command (command/empty): the next parse() starts afresh. */
   private finished = false;
@@ -125,7 +143,7 @@ export class RequestParser {
 
   /** Arguments parsed so far for the command in progress (same lifetime as argvBytes). */
   get argc(): number {
-    return this.argv.length;
+    return this.argvCount;
   }
 
   /** Redis c->bulklen: length of the bulk being read, or -1 when no bulk header is pending. */
@@ -144,6 +162,7 @@ export class RequestParser {
     this.multibulklen = 0;
     this.bulklen = -1;
     this.argv = [];
+    this.argvCount = 0;
     this.argvLenSum = 0;
     this.finished = false;
     this.failure = null;
@@ -201,6 +220,7 @@ export class RequestParser {
     this.consume(q, newline + linefeedChars);
     if (args.length === 0) return EMPTY;
     this.argv = args;
+    this.argvCount = args.length;
     for (const a of args) this.argvLenSum += a.length;
     return { kind: 'command', argv: args };
   }
@@ -223,7 +243,8 @@ export class RequestParser {
       this.consume(q, newline + 2);
       if (ll <= 0) return EMPTY;
       this.multibulklen = ll;
-      this.argv = [];
+      this.argv = ll <= ARGV_PREALLOC ? new Array<Arg>(ll) : [];
+      this.argvCount = 0;
       this.argvLenSum = 0;
     }
 
@@ -257,11 +278,12 @@ export class RequestParser {
       }
       // Not enough data yet (+2 for the trailing CRLF).
       if (q.length < this.bulklen + 2) return INCOMPLETE;
-      const data = this.bulklen === 0 ? Buffer.alloc(0) : joinSegments(q.take(this.bulklen));
+      const data = this.bulklen === 0 ? Buffer.alloc(0) : q.takeJoined(this.bulklen);
       this.consumedTotal += this.bulklen;
       // The two bytes after the data are skipped without checking they are CRLF.
       this.consume(q, 2);
-      this.argv.push(data);
+      if (this.argvCount < this.argv.length) this.argv[this.argvCount++] = data;
+      else this.argvCount = this.argv.push(data);
       this.argvLenSum += this.bulklen;
       this.bulklen = -1;
       this.multibulklen--;

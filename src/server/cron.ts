@@ -96,8 +96,11 @@ export function getExpansiveClientsInfo(server: Server): { input: number; output
 
 /** Whether `timeout` applies to `c`: not replicas/MONITORs, masters, blocked or pub/sub clients. */
 export function timeoutApplies(c: Client): boolean {
-  return !c.has(CLIENT_SLAVE) && !c.has(CLIENT_MASTER) && !c.has(CLIENT_BLOCKED) && !c.has(CLIENT_PUBSUB);
+  return !c.has(TIMEOUT_EXEMPT);
 }
+
+/** The flags that exempt a client from `timeout` (all in the low word, so one test checks them). */
+const TIMEOUT_EXEMPT = CLIENT_SLAVE | CLIENT_MASTER | CLIENT_BLOCKED | CLIENT_PUBSUB;
 
 /**
  * clientsCronHandleTimeout: closes an idle client when its whole-second idle time is strictly
@@ -105,9 +108,9 @@ export function timeoutApplies(c: Client): boolean {
  */
 export function clientsCronHandleTimeout(server: Server, c: Client, nowMs: number): boolean {
   const maxidle = server.config.timeout;
-  if (server.config['timeout-policy'] !== 'lazy') return false;
+  if (!maxidle || server.config['timeout-policy'] !== 'lazy') return false;
   const now = Math.floor(nowMs / 1000);
-  if (maxidle && timeoutApplies(c) && now - c.lastinteraction > maxidle) {
+  if (timeoutApplies(c) && now - c.lastinteraction > maxidle) {
     server.log('verbose', 'Closing idle client', c.addr);
     freeClient(server, c, 'idle-timeout', `idle ${now - c.lastinteraction} s > timeout ${maxidle} s`);
     return true;

@@ -1,7 +1,7 @@
 // Client lifecycle verbs, paired as in networking.c: createClient / freeClient (immediate) /
 // freeClientAsync (mark CLOSE_ASAP, reaped in beforeSleep or after the client's read handler).
 // Every free records one `close` event with its reason.
-import { AE_READABLE, AE_WRITABLE } from '../loop/event-loop.ts';
+import { AE_READABLE, AE_WRITABLE, type FileProc } from '../loop/event-loop.ts';
 import type { CloseReason } from '../timeline/events.ts';
 import {
   CLIENT_CLOSE_ASAP, CLIENT_MONITOR, CLIENT_PENDING_WRITE, CLIENT_PROTECTED, Client,
@@ -10,6 +10,19 @@ import type { Server } from './server.ts';
 import { readQueryFromClient } from './read.ts';
 import { sdsAllocFor } from './alloc.ts';
 import { armIdleTimer } from './cron.ts';
+
+/**
+ * The read handler of a server's clients, given the client as clientData (as Redis registers
+ * readQueryFromClient with the connection). Memory: one function per server, not a closure per
+ * client.
+ */
+const readHandlers = new WeakMap<Server, FileProc>();
+
+function readHandlerOf(server: Server): FileProc {
+  let h = readHandlers.get(server);
+  if (!h) readHandlers.set(server, (h = (_fd: number, _mask: number, c: Client) => readQueryFromClient(server, c)));
+  return h;
+}
 
 /**
  * createClient for an accepted connection: TCP_NODELAY, keepalive per `tcp-keepalive` (read now:
@@ -27,7 +40,7 @@ export function createClient(server: Server, fd: number, addr: string, laddr: st
     server.backend.setsockopt(fd, 'TCP_KEEPINTVL', Math.max(1, Math.floor(ka / 3)));
     server.backend.setsockopt(fd, 'TCP_KEEPCNT', 3);
   }
-  server.loop.createFileEvent(fd, AE_READABLE, () => readQueryFromClient(server, c));
+  server.loop.createFileEvent(fd, AE_READABLE, readHandlerOf(server), c);
   c.authenticated = server.config.requirepass === '';
   c.bufPeakLastReset = server.unixtime; // Redis stores seconds here and compares with ms (see cron)
   c.qbAlloc = 0;

@@ -3,7 +3,7 @@
 // buffered runs in order. The `read-policy drain` switch reads until EAGAIN instead, to show what
 // the single read buys in fairness.
 import { ECONNRESET, EPIPE, ETIMEDOUT, EAGAIN, strerror } from '../base/errno.ts';
-import { protocolErrorDump } from '../protocol/request-parser.ts';
+import { protocolErrorDump, type ParseLimits } from '../protocol/request-parser.ts';
 import { sdsRoomGreedy, sdsRoomNonGreedy } from './alloc.ts';
 import {
   CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_PENDING_COMMAND,
@@ -101,14 +101,16 @@ export function processInputBuffer(server: Server, c: Client): void {
   }
 }
 
+const PARSE_LIMITS: ParseLimits = { protoMaxBulkLen: 0, authenticated: false };
+
 function processCommands(server: Server, c: Client): void {
   while (c.querybuf.length > 0) {
     if (c.has(CLIENT_BLOCKED) || c.has(CLIENT_PENDING_COMMAND)) break;
     if (c.has(CLIENT_CLOSE_AFTER_REPLY) || c.has(CLIENT_CLOSE_ASAP)) break;
-    const res = c.parser.parse(c.querybuf, {
-      protoMaxBulkLen: server.config['proto-max-bulk-len'],
-      authenticated: c.authenticated,
-    });
+    // Performance: one limits object, refreshed per parse (AUTH or CONFIG SET may change it).
+    PARSE_LIMITS.protoMaxBulkLen = server.config['proto-max-bulk-len'];
+    PARSE_LIMITS.authenticated = c.authenticated;
+    const res = c.parser.parse(c.querybuf, PARSE_LIMITS);
     if (res.kind === 'incomplete') break;
     if (res.kind === 'empty') continue;
     if (res.kind === 'error') {

@@ -3,7 +3,7 @@
 // fairness cap, and write-behind before sleep. Limits are checked via limits.ts.
 import { type Segment, isFiller, sliceSegment } from '../base/bytes.ts';
 import { EAGAIN, ECONNRESET, EPIPE, strerror } from '../base/errno.ts';
-import { AE_WRITABLE } from '../loop/event-loop.ts';
+import { AE_WRITABLE, type FileProc } from '../loop/event-loop.ts';
 import { replyBlockCapacity } from './alloc.ts';
 import {
   CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_MASTER, CLIENT_PENDING_WRITE, CLIENT_PROTECTED,
@@ -20,8 +20,6 @@ export const PROTO_REPLY_CHUNK_BYTES = 16384;
 export const NET_MAX_WRITES_PER_EVENT = 64 * 1024;
 const IOV_MAX = 1024;
 
-/** Bytes and a preview of replies queued during the current command, for the timeline. */
-const traceState = new WeakMap<Client, { bytes: number; head: string }>();
 
 /**
  * prepareClientToWrite: whether replies may be queued for `c`; puts it on the pending-write queue
@@ -34,7 +32,9 @@ function prepareClientToWrite(server: Server, c: Client): boolean {
   if (c.fd === -1) return false;
   if (!c.hasPendingReplies() && !c.has(CLIENT_PENDING_WRITE)) {
     c.set(CLIENT_PENDING_WRITE);
-    c.pendingWriteNode = server.clientsPendingWrite.unshift(c);
+    // Performance: the client's node is kept after it leaves the queue and reused here.
+    const list = server.clientsPendingWrite;
+    c.pendingWriteNode = c.pendingWriteNode ? list.unshiftNode(c.pendingWriteNode) : list.unshift(c);
   }
   return true;
 }
@@ -43,9 +43,15 @@ function prepareClientToWrite(server: Server, c: Client): boolean {
 export function addReply(server: Server, c: Client, data: Segment | readonly Segment[]): void {
   if (!prepareClientToWrite(server, c)) return;
   if (c.has(CLIENT_CLOSE_AFTER_REPLY)) return;
-  const segs = Array.isArray(data) ? (data as readonly Segment[]) : [data as Segment];
   const tracing = server.backend.tracer.wants('reply');
-  for (const seg of segs) {
+  if (!Array.isArray(data)) {
+    // Performance: a single run (most replies) is queued without wrapping it in an array.
+    const seg = data as Segment;
+    if (tracing) noteReply(c, seg);
+    addSegmentToBufferOrList(server, c, seg);
+    return;
+  }
+  for (const seg of data as readonly Segment[]) {
     if (tracing) noteReply(c, seg);
     addSegmentToBufferOrList(server, c, seg);
     if (!c.node || c.has(CLIENT_CLOSE_ASAP)) return; // closed by the output limit
@@ -59,20 +65,21 @@ export function addReplyError(server: Server, c: Client, text: string): void {
 }
 
 function noteReply(c: Client, seg: Segment): void {
-  let st = traceState.get(c);
-  if (!st) traceState.set(c, (st = { bytes: 0, head: '' }));
+  let st = c.replyTrace;
+  if (!st) c.replyTrace = st = { bytes: 0, head: '' };
   st.bytes += seg.length;
   if (st.head.length < 60) {
-    const part = isFiller(seg) ? `<${seg.length}×x>` : seg.subarray(0, 60).toString('latin1');
+    const part = isFiller(seg) ? `<${seg.length}×x>` : seg.toString('latin1', 0, 60);
     st.head = (st.head + part).slice(0, 60);
   }
 }
 
 /** Records one `reply` event for what was queued for `c` since the last flush. */
 export function flushReplyTrace(server: Server, c: Client): void {
-  const st = traceState.get(c);
+  const st = c.replyTrace;
   if (!st || st.bytes === 0) return;
-  server.backend.tracer.emit({ kind: 'reply', id: c.id, bytes: st.bytes, text: st.head.replace(/\r\n/g, '\\r\\n') }, c.addr);
+  const text = st.head.includes('\r') ? st.head.replace(/\r\n/g, '\\r\\n') : st.head;
+  server.backend.tracer.emit({ kind: 'reply', id: c.id, bytes: st.bytes, text }, c.addr);
   st.bytes = 0;
   st.head = '';
 }
@@ -170,7 +177,7 @@ function writeOnce(server: Server, c: Client): number {
     if (c.sentlen === c.bufPos) {
       c.bufPos = 0;
       c.sentlen = 0;
-      c.buf = [];
+      c.buf.length = 0; // performance: the array is reused (write() keeps runs, not the array)
     }
     return n;
   }
@@ -200,7 +207,7 @@ function writeOnce(server: Server, c: Client): number {
     if (c.sentlen === c.bufPos) {
       c.bufPos = 0;
       c.sentlen = 0;
-      c.buf = [];
+      c.buf.length = 0; // performance: the array is reused (write() keeps runs, not the array)
     } else return n;
   }
   while (left > 0 && c.reply.length) {
@@ -235,6 +242,15 @@ function skipBytes(segs: readonly Segment[], skip: number): Segment[] {
   return out;
 }
 
+/** The writable handler of a server's clients, given the client as clientData (see lifecycle.ts). */
+const writeHandlers = new WeakMap<Server, FileProc>();
+
+function writeHandlerOf(server: Server): FileProc {
+  let h = writeHandlers.get(server);
+  if (!h) writeHandlers.set(server, (h = (_fd: number, _mask: number, c: Client) => sendReplyToClient(server, c)));
+  return h;
+}
+
 /** Writable event: sendReplyToClient. */
 export function sendReplyToClient(server: Server, c: Client): void {
   writeToClient(server, c, true);
@@ -248,14 +264,13 @@ export function handleClientsWithPendingWrites(server: Server): void {
   for (let n = server.clientsPendingWrite.head; n; ) {
     const next = n.next;
     const c = n.value;
-    server.clientsPendingWrite.remove(n);
-    c.pendingWriteNode = null;
+    server.clientsPendingWrite.remove(n); // the node stays with the client for reuse
     c.clear(CLIENT_PENDING_WRITE);
     n = next;
     if (c.has(CLIENT_PROTECTED) || c.has(CLIENT_CLOSE_ASAP)) continue;
     if (!writeToClient(server, c, false)) continue;
     if (c.hasPendingReplies() && !(server.loop.getFileEvents(c.fd) & AE_WRITABLE)) {
-      server.loop.createFileEvent(c.fd, AE_WRITABLE, () => sendReplyToClient(server, c));
+      server.loop.createFileEvent(c.fd, AE_WRITABLE, writeHandlerOf(server), c);
     }
   }
 }

@@ -38,8 +38,13 @@ export class Recorder implements Tracer {
   /** Records an event naming a client directly (kernel and client programs know their names). */
   emitFor(body: EventBody, client?: string): void {
     if (!this.wants(body.kind)) return;
-    const e = { t: this.now(), seq: this.seq++, ...(client !== undefined ? { client } : {}), ...body } as TimelineEvent;
-    this.events.push(e);
+    // Keys in the order t, seq, client (when known), then the body's own order — as the spread
+    // `{ t, seq, ...(client ? { client } : {}), ...body }` gives them. Performance: copied with a
+    // for-in loop, which is several times cheaper than two object spreads.
+    const e: Record<string, unknown> = client !== undefined ? { t: this.now(), seq: this.seq++, client } : { t: this.now(), seq: this.seq++ };
+    const b = body as unknown as Record<string, unknown>;
+    for (const k in b) e[k] = b[k];
+    this.events.push(e as unknown as TimelineEvent);
   }
 }
 
@@ -90,13 +95,16 @@ function shapeOf(rec: Record<string, unknown>): Shape {
   return s;
 }
 
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 /** A value as JSON.stringify prints it inside an object; undefined when the key is left out. */
 function jsonValue(v: unknown): string | undefined {
   switch (typeof v) {
     case 'number':
       return Number.isFinite(v) ? String(v) : 'null';
     case 'string':
-      return JSON.stringify(v);
+      // Most strings need no escaping (no quote, backslash, control character or surrogate).
+      return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
     case 'boolean':
       return v ? 'true' : 'false';
     case 'undefined':

@@ -143,9 +143,10 @@ describe('redis.conf parsing for `redsim serve --config`', () => {
   });
 
   it('keeps the directives the core knows, joins multi-argument ones and lists the rest', () => {
-    const c = parseRedisConf('# comment\nport 7000\nmaxclients 10\nclient-output-buffer-limit normal 0 0 0\nclient-output-buffer-limit pubsub 1mb 0 0\nsave 900 1\nappendonly no\n');
-    expect(c.directives).toEqual({ port: '7000', maxclients: '10', 'client-output-buffer-limit': 'normal 0 0 0 pubsub 1mb 0 0' });
-    expect(c.ignored.map((i) => i.name)).toEqual(['save', 'appendonly']);
+    const c = parseRedisConf('# comment\nport 7000\nmaxclients 10\nclient-output-buffer-limit normal 0 0 0\nclient-output-buffer-limit pubsub 1mb 0 0\nsave 900 1\nappendonly no\ndir /var/lib/redis\n');
+    // save and appendonly are known (reported by CONFIG GET, no effect); dir is not.
+    expect(c.directives).toEqual({ port: '7000', maxclients: '10', 'client-output-buffer-limit': 'normal 0 0 0 pubsub 1mb 0 0', save: '900 1', appendonly: 'no' });
+    expect(c.ignored.map((i) => i.name)).toEqual(['dir']);
   });
 });
 
