@@ -7,10 +7,18 @@ import type { Host } from './host.ts';
 import type { Kernel } from './kernel.ts';
 
 /** Virtual wall clock: run time 0 is 2026-01-01T00:00:00Z, a whole second so seconds align. */
+/** Fds redis-server 7.0 opens before listening: the module pipe (2) and the epoll fd (1). */
+export const REDIS_PRELISTEN_FDS = 3;
+
 export const VIRTUAL_EPOCH_US = 1_767_225_600_000_000;
 
 export class SimBackend implements Backend {
-  constructor(private readonly kernel: Kernel, private readonly host: Host, readonly tracer: Tracer) {}
+  constructor(private readonly kernel: Kernel, private readonly host: Host, readonly tracer: Tracer) {
+    // redis-server holds fds 3-4 (the module system's pipe) and 5 (its epoll instance) before it
+    // listens, so its listener is 6 and its first client 7. Placeholder sockets take those fds
+    // here (they are never polled), so fd= in CLIENT LIST and the fd arithmetic match.
+    for (let i = 0; i < REDIS_PRELISTEN_FDS; i++) this.host.socket();
+  }
 
   nowUs(): number {
     return this.kernel.now;

@@ -142,6 +142,14 @@ export class RequestParser {
   }
 
   /** Arguments parsed so far for the command in progress (same lifetime as argvBytes). */
+  /**
+   * Whether a command is partly parsed (Redis keeps its arguments in c->argv). False between
+   * commands, including right after a 'command' result, once the command has run.
+   */
+  get inProgress(): boolean {
+    return !this.finished && this.argc > 0;
+  }
+
   get argc(): number {
     return this.argvCount;
   }

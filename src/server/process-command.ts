@@ -21,6 +21,12 @@ export function argStr(a: Arg): string {
   return isFiller(a) ? describeSegments([a]) : a.toString('latin1');
 }
 
+/** The first `max` bytes of an argument as Redis prints them (`%.128s`); filler is expanded that far. */
+export function argPrefix(a: Arg, max: number): string {
+  if (isFiller(a)) return String.fromCharCode(a.byte).repeat(Math.min(a.length, max));
+  return a.toString('latin1', 0, Math.min(a.length, max));
+}
+
 /**
  * Whether the command name is `POST` or `Host:` (any case). Performance: checked on the bytes, so
  * the name is not decoded and lower-cased for every command just for this test.
@@ -86,12 +92,12 @@ export function processCommand(server: Server, c: Client): void {
   c.lastCmd = found.kind === 'found' ? fullName(found.cmd) : 'NULL';
   if (found.kind === 'unknown') {
     let args = '';
-    for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argStr(argv[i]!).slice(0, 128 - args.length)}' `;
-    rejectCommand(server, c, `ERR unknown command '${argStr(argv[0]!).slice(0, 128)}', with args beginning with: ${args}`);
+    for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argPrefix(argv[i]!, 128 - args.length)}' `;
+    rejectCommand(server, c, `ERR unknown command '${argPrefix(argv[0]!, 128)}', with args beginning with: ${args}`);
     return finish(server, c);
   }
   if (found.kind === 'unknown-subcommand') {
-    rejectCommand(server, c, `ERR unknown subcommand '${argStr(argv[1]!).slice(0, 128)}'. Try ${found.container.toUpperCase()} HELP.`);
+    rejectCommand(server, c, `ERR unknown subcommand '${argPrefix(argv[1]!, 128)}'. Try ${found.container.toUpperCase()} HELP.`);
     return finish(server, c);
   }
   const cmd = found.cmd;

@@ -4,11 +4,11 @@ import { SimBackend, VIRTUAL_EPOCH_US } from '../../src/kernel/sim-backend.ts';
 import { IP, PORT, drain, link, makeKernel, startConnect } from './helpers.ts';
 
 describe('SimBackend', () => {
-  it('listen creates, binds and listens on the lowest free fd', () => {
+  it('holds fds 3-5 as redis-server does before it listens, then listens on 6', () => {
     const k = makeKernel();
     const be = new SimBackend(k.kernel, k.server, k.recorder);
     const fd = be.listen(IP, PORT, 511);
-    expect(fd).toBe(3);
+    expect(fd).toBe(6);
     expect(k.server.socketAt(fd)!.state).toBe('listening');
     expect(k.server.socketAt(fd)!.backlog).toBe(511);
   });
@@ -18,7 +18,7 @@ describe('SimBackend', () => {
     const be = new SimBackend(k.kernel, k.server, k.recorder);
     be.listen(IP, PORT, 511);
     expect(be.listen(IP, PORT, 511)).toBe(-EADDRINUSE);
-    expect(k.server.openFds).toBe(4);
+    expect(k.server.openFds).toBe(7);
   });
 
   it('accept reports both addresses and the virtual clock runs from a fixed epoch', () => {

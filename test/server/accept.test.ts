@@ -85,13 +85,14 @@ clients:
   it('with the 2.4 policy the fd limit is not consulted: accept fails with EMFILE, is logged, and the server keeps serving', () => {
     const r = runYaml(`
 horizon: 3s
-server: {nofile: {soft: 8, hard: 8}, config: {client-limit-policy: "2.4", maxclients: 100}}
+server: {nofile: {soft: 11, hard: 11}, config: {client-limit-policy: "2.4", maxclients: 100}}
 clients:
   - name: c
     count: 6
     script: [{call: PING}, {wait: 5ms}, {send: QUIT}, {wait-closed: true}]
 `);
-    // fds 0-2, the listener at 3: four client fds fit (4..7); the fifth and sixth wait for EMFILE to clear.
+    // fds 0-2, 3-5 (module pipe, epoll), the listener at 6: four client fds fit (7..10); the
+    // fifth and sixth wait for EMFILE to clear.
     expect(logLines(r)).toContain('Accepting client connection: Too many open files');
     expect(r.events.some((e) => e.kind === 'reject')).toBe(false);
     for (let i = 1; i <= 6; i++) expect(repliesOf(r, `c-${i}`)).toEqual(['+PONG', '+OK']);
