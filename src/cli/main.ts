@@ -350,6 +350,13 @@ export async function main(argv: string[]): Promise<number> {
 
 const isEntry = process.argv[1] && /(?:main\.ts|redsim(?:\.js)?)$/.test(basename(process.argv[1]));
 if (isEntry || process.env.REDSIM_CLI === '1') {
+  // A reader that goes away (`redsim … | head`) is not an error: stop quietly.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
+      throw e;
+    });
+  }
   // exitCode, not exit(): exit() would cut off output still being written to a pipe.
   main(hideBin(process.argv)).then(
     (code) => {
