@@ -5,23 +5,19 @@
 //  - the bytes each client program read from its sockets, and the bytes still buffered at the end
 //    (the server socket's send queue, including bytes in flight, and the client's receive queue);
 //  - the server's effective configuration and fd limit after start-up.
-// test/properties/observe.test.ts checks that the hash always equals runScenario's, so this copy of
-// the run builder cannot drift from the real one unnoticed.
-import { RandomStreams } from '../base/rng.ts';
-import { clientIpFor, Kernel } from '../kernel/kernel.ts';
-import { SimBackend } from '../kernel/sim-backend.ts';
+// It runs through runScenario's hooks, so it is the same run; test/properties/observe.test.ts
+// still checks that the hash always equals a plain run's.
+import type { Host } from '../kernel/host.ts';
+import type { Kernel } from '../kernel/kernel.ts';
 import type { Socket } from '../kernel/socket.ts';
 import { CLIENT_BLOCKED, CLIENT_CLOSE_ASAP, CLIENT_PUBSUB, type Client } from '../server/client.ts';
-import { configFromDirectives, type ObufLimit, type ServerConfig } from '../server/config.ts';
+import type { ObufLimit, ServerConfig } from '../server/config.ts';
 import { timeoutApplies } from '../server/cron.ts';
 import { getClientOutputBufferMemoryUsage, getClientType, type ClientType } from '../server/limits.ts';
-import { Server } from '../server/server.ts';
+import type { Server } from '../server/server.ts';
 import type { EventBody, TimelineEvent } from '../timeline/events.ts';
-import { Recorder, timelineHash } from '../timeline/recorder.ts';
-import { ClientActor } from './actor.ts';
-import { checkExpectations } from './expectations.ts';
-import { ScenarioError, type ScenarioIssue } from './load.ts';
-import type { RunResult } from './run.ts';
+import { Recorder } from '../timeline/recorder.ts';
+import { runScenario, type RunHooks, type RunResult } from './run.ts';
 import type { Scenario } from './types.ts';
 
 /** What a probe sees of one connected client at an event. */
@@ -114,135 +110,82 @@ function view(server: Server, c: Client, name: (addr: string) => string): Client
   };
 }
 
-/** Runs `sc` as runScenario does, with the instruments above. Throws ScenarioError for a bad config. */
+/** Runs `sc` through runScenario with the instruments above. Throws ScenarioError for a bad config. */
 export function observeRun(sc: Scenario, opts: ObserveOptions = {}): ObservedRun {
-  const seed = opts.seed ?? sc.seed;
-  const { config, issues } = configFromDirectives(sc.server.config);
-  if (issues.length) {
-    const located: ScenarioIssue[] = issues.map((i) => {
-      const loc = sc.locate(['server', 'config', i.name]);
-      return { file: loc.file, line: loc.line, column: loc.column, path: `server.config.${i.name}`, message: i.message };
-    });
-    throw new ScenarioError(located);
-  }
-  config.port = sc.server.port;
-  config.bind = [sc.server.host];
-
-  const streams = new RandomStreams(seed);
-  let kernel!: Kernel;
-  const recorder = new ProbeRecorder(() => kernel.now, (addr) => kernel.clientNameOf(addr));
-  kernel = new Kernel({ streams, tracer: recorder, pollOrder: sc.server.pollOrder, horizonUs: sc.horizonUs });
-  kernel.serverLink = sc.network;
-  const serverHost = kernel.createServerHost('server', sc.server.host, sc.server.nofile);
-  const backend = new SimBackend(kernel, serverHost, recorder);
-  const server = new Server(backend, config, sc.server.cost);
-
+  let server!: Server;
+  let serverHost!: Host;
+  let recorder!: ProbeRecorder;
+  let kernelRef!: Kernel;
   // Client objects by id, kept after they are freed so a close event can be inspected.
   const known = new Map<number, Client>();
-  const nameOf = (addr: string) => kernel.clientNameOf(addr) ?? addr;
-  if (opts.probe) {
-    const probe = opts.probe;
-    const sv: ServerView = {
-      clients: () => {
-        const out: ClientView[] = [];
-        for (let n = server.clients.head; n; n = n.next) out.push(view(server, n.value, nameOf));
-        return out;
-      },
-      client: (id) => {
-        const c = server.clientsById.get(id);
-        return c ? view(server, c, nameOf) : undefined;
-      },
-      closed: (id) => {
-        const c = known.get(id);
-        return c ? view(server, c, nameOf) : undefined;
-      },
-      get config() {
-        return server.config;
-      },
-      get hz() {
-        return server.hz;
-      },
-    };
-    recorder.hook = (e) => {
-      if (e.kind === 'accept') {
-        const c = server.clientsById.get(e.id);
-        if (c) known.set(e.id, c);
-      }
-      probe(e, sv);
-    };
-  }
-  const started = server.start();
-
   const bytesRead = new Map<string, number>();
   const sockets = new Map<string, Socket[]>();
-  const actors = sc.clients.map((spec, i) => {
-    const host = kernel.createClientHost(spec.name, clientIpFor(i), spec.network);
-    bytesRead.set(spec.name, 0);
-    sockets.set(spec.name, []);
-    // Count what the program reads, and remember its sockets (they outlive their fds).
-    const read = host.read.bind(host);
-    host.read = (fd, max) => {
-      const r = read(fd, max);
-      if (typeof r !== 'number') {
-        let n = 0;
-        for (const s of r) n += s.length;
-        bytesRead.set(spec.name, bytesRead.get(spec.name)! + n);
-      }
-      return r;
-    };
-    const socket = host.socket.bind(host);
-    host.socket = () => {
-      const fd = socket();
-      const s = fd >= 0 ? host.socketAt(fd) : undefined;
-      if (s) sockets.get(spec.name)!.push(s);
-      return fd;
-    };
-    const a = new ClientActor(kernel, host, spec, { ip: sc.server.host, port: sc.server.port });
-    a.start();
-    return { a, host };
-  });
-  // As run.ts: a finished program never becomes unfinished, so the scan resumes where it stopped.
-  let firstPending = 0;
-  kernel.programsDone = () => {
-    while (firstPending < actors.length) {
-      const { a, host } = actors[firstPending]!;
-      if (!(a.done || host.route?.vanished === true)) return false;
-      firstPending++;
-    }
-    return true;
-  };
-  for (const f of sc.faults) kernel.scheduleFault(f);
-
   let loopIterations = 0;
-  if (started) {
-    while (!kernel.stopped) {
-      server.loop.processEvents();
+  const hooks: RunHooks = {
+    recorder: (now, resolve) => (recorder = new ProbeRecorder(now, resolve)),
+    onServer: (w) => {
+      server = w.server;
+      serverHost = w.serverHost;
+      kernelRef = w.kernel;
+      if (!opts.probe) return;
+      const probe = opts.probe;
+      const nameOf = (addr: string) => kernelRef.clientNameOf(addr) ?? addr;
+      const sv: ServerView = {
+        clients: () => {
+          const out: ClientView[] = [];
+          for (let n = server.clients.head; n; n = n.next) out.push(view(server, n.value, nameOf));
+          return out;
+        },
+        client: (id) => {
+          const c = server.clientsById.get(id);
+          return c ? view(server, c, nameOf) : undefined;
+        },
+        closed: (id) => {
+          const c = known.get(id);
+          return c ? view(server, c, nameOf) : undefined;
+        },
+        get config() {
+          return server.config;
+        },
+        get hz() {
+          return server.hz;
+        },
+      };
+      recorder.hook = (e) => {
+        if (e.kind === 'accept') {
+          const c = server.clientsById.get(e.id);
+          if (c) known.set(e.id, c);
+        }
+        probe(e, sv);
+      };
+    },
+    onClientHost: (host, spec) => {
+      bytesRead.set(spec.name, 0);
+      sockets.set(spec.name, []);
+      // Count what the program reads, and remember its sockets (they outlive their fds).
+      const read = host.read.bind(host);
+      host.read = (fd, max) => {
+        const r = read(fd, max);
+        if (typeof r !== 'number') {
+          let n = 0;
+          for (const seg of r) n += seg.length;
+          bytesRead.set(spec.name, bytesRead.get(spec.name)! + n);
+        }
+        return r;
+      };
+      const socket = host.socket.bind(host);
+      host.socket = () => {
+        const fd = socket();
+        const sk = fd >= 0 ? host.socketAt(fd) : undefined;
+        if (sk) sockets.get(spec.name)!.push(sk);
+        return fd;
+      };
+    },
+    onIteration: () => {
       loopIterations++;
-    }
-  } else {
-    while (!kernel.stopped) kernel.pollBlocking(serverHost, null);
-  }
-  const ended = kernel.stopped === 'horizon' ? 'horizon' : 'settled';
-  const unfinished = actors.filter(({ a, host }) => !a.done && !host.route?.vanished).map(({ a }) => a.spec.name);
-  if (ended === 'horizon') recorder.emitFor({ kind: 'horizon' });
-
-  const observations = actors.map(({ a }) => a.observation());
-  const byName = new Map(observations.map((o) => [o.name, o]));
-  const expectations = checkExpectations(sc.expect, recorder.events, byName);
-  const result: RunResult = {
-    scenario: sc.name,
-    file: sc.file,
-    seed,
-    passed: expectations.every((e) => e.passed),
-    hash: timelineHash(recorder.events),
-    ended,
-    endUs: kernel.now,
-    unfinished,
-    expectations,
-    clients: observations,
-    events: recorder.events,
-    serverExit: server.exitCode,
+    },
   };
+  const result = runScenario(sc, opts.seed === undefined ? {} : { seed: opts.seed }, hooks);
 
   const bytesBuffered = new Map<string, number>();
   const bytesInServerSendQueues = new Map<string, number>();

@@ -10,7 +10,23 @@ import { Recorder, timelineHash } from '../timeline/recorder.ts';
 import { ClientActor, type ClientObservation } from './actor.ts';
 import { checkExpectations, type ExpectationResult } from './expectations.ts';
 import { ScenarioError, type ScenarioIssue } from './load.ts';
-import type { Scenario } from './types.ts';
+import type { ClientSpec, Scenario } from './types.ts';
+import type { Host } from '../kernel/host.ts';
+
+/**
+ * Instruments for a run (property checks use them: src/scenario/observe.ts). They observe; they
+ * must not change what happens, so the timeline and hash stay those of a plain run.
+ */
+export interface RunHooks {
+  /** Builds the recorder (e.g. one that calls a probe after each event). */
+  recorder?: (now: () => number, resolve: (addr: string) => string | undefined) => Recorder;
+  /** The world is built and the server not yet started. */
+  onServer?: (w: { kernel: Kernel; server: Server; serverHost: Host; recorder: Recorder }) => void;
+  /** A client machine is built; its program has not started. */
+  onClientHost?: (host: Host, spec: ClientSpec) => void;
+  /** After each event-loop iteration of the server. */
+  onIteration?: () => void;
+}
 
 export interface RunOptions {
   /** Overrides the scenario's seed. */
@@ -45,7 +61,7 @@ export interface RunResult {
 }
 
 /** Server config from the scenario, with located errors for bad directives. */
-function buildConfig(sc: Scenario) {
+export function buildConfig(sc: Scenario) {
   const { config, issues } = configFromDirectives(sc.server.config);
   if (issues.length) {
     const located: ScenarioIssue[] = issues.map((i) => {
@@ -60,22 +76,26 @@ function buildConfig(sc: Scenario) {
 }
 
 /** Runs `sc` to its end. Throws ScenarioError for a config the server cannot accept. */
-export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
+export function runScenario(sc: Scenario, opts: RunOptions = {}, hooks: RunHooks = {}): RunResult {
   const seed = opts.seed ?? sc.seed;
   const config = buildConfig(sc);
   const streams = new RandomStreams(seed);
   let kernel!: Kernel;
-  const recorder = new Recorder(() => kernel.now, (addr) => kernel.clientNameOf(addr), opts.record);
+  const now = () => kernel.now;
+  const resolve = (addr: string) => kernel.clientNameOf(addr);
+  const recorder = hooks.recorder ? hooks.recorder(now, resolve) : new Recorder(now, resolve, opts.record);
   kernel = new Kernel({ streams, tracer: recorder, pollOrder: sc.server.pollOrder, horizonUs: sc.horizonUs });
   kernel.serverLink = sc.network;
   const serverHost = kernel.createServerHost('server', sc.server.host, sc.server.nofile);
   const backend = new SimBackend(kernel, serverHost, recorder);
   const server = new Server(backend, config, sc.server.cost);
+  hooks.onServer?.({ kernel, server, serverHost, recorder });
   const started = server.start();
 
   const actors = sc.clients.map((spec, i) => {
     // 127.0.0.1 for the first 28,232 clients, then further loopback addresses (see clientIpFor).
     const host = kernel.createClientHost(spec.name, clientIpFor(i), spec.network);
+    hooks.onClientHost?.(host, spec);
     const a = new ClientActor(kernel, host, spec, { ip: sc.server.host, port: sc.server.port });
     a.start();
     return { a, host };
@@ -96,7 +116,15 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   for (const f of sc.faults) kernel.scheduleFault(f);
 
   if (started) {
-    while (!kernel.stopped) server.loop.processEvents();
+    const onIteration = hooks.onIteration;
+    if (onIteration) {
+      while (!kernel.stopped) {
+        server.loop.processEvents();
+        onIteration();
+      }
+    } else {
+      while (!kernel.stopped) server.loop.processEvents();
+    }
   } else {
     // Redis exited at start-up: the clients still run against a machine with no listener.
     while (!kernel.stopped) kernel.pollBlocking(serverHost, null);
