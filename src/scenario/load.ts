@@ -347,6 +347,7 @@ function build(data: ScenarioEntry, names: ClientNames, file: string, locate: (p
         name,
         // Group members connect `connect-every` apart (all at once by default).
         connectAtUs: (c['connect-at'] ?? 0) + k * (c['connect-every'] ?? 0),
+        ...(c.addr !== undefined ? { addr: c.addr } : {}),
         network: { ...network, ...c.network },
         // Each member gets its own step objects (steps are plain data; filler segments are immutable).
         script: (c.script ?? []).map((st) => ({ ...st })),

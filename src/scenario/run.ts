@@ -94,7 +94,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}, hooks: RunHooks
 
   const actors = sc.clients.map((spec, i) => {
     // 127.0.0.1 for the first 28,232 clients, then further loopback addresses (see clientIpFor).
-    const host = kernel.createClientHost(spec.name, clientIpFor(i), spec.network);
+    const host = kernel.createClientHost(spec.name, spec.addr ?? clientIpFor(i), spec.network);
     hooks.onClientHost?.(host, spec);
     const a = new ClientActor(kernel, host, spec, { ip: sc.server.host, port: sc.server.port });
     a.start();

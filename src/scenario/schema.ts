@@ -522,6 +522,7 @@ const client = record(
     count: int(1, 1_000_000),
     'connect-at': duration(),
     'connect-every': duration(),
+    addr: z.string().refine((h) => isIP(h) !== 0, { message: 'expected an IP address such as 10.0.0.5 or ::1' }),
     network: link.transform(toLinkOverride),
     script: list(step, 'a list of steps'),
   },
@@ -636,6 +637,7 @@ const CLOSE_REASON_SET: Record<CloseReason, true> = {
   killed: true,
   reset: true,
   security: true,
+  'protected-mode': true,
   'write-error': true,
 };
 export const CLOSE_REASONS = Object.keys(CLOSE_REASON_SET) as CloseReason[];

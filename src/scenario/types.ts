@@ -58,6 +58,12 @@ export interface ClientSpec {
   name: string;
   /** When the client calls connect(). Default 0. */
   connectAtUs: number;
+  /**
+   * The client machine's IP address (the peer address the server sees). Default: 127.0.0.1 for the
+   * first 28,232 clients, then further loopback addresses. Protected mode counts only 127.0.0.1 and
+   * ::1 as local.
+   */
+  addr?: string;
   /** Link for this client: the scenario's network merged with the client's overrides. */
   network: LinkSpec;
   script: Step[];

@@ -1,7 +1,8 @@
 // The accept path (acceptTcpHandler / acceptCommonHandler in networking.c): up to 1000 accepts per
 // readable event, admission against maxclients before any client object exists, then createClient.
 import { EAGAIN, strerror } from '../base/errno.ts';
-import { createClient } from './lifecycle.ts';
+import type { Client } from './client.ts';
+import { createClient, freeClientAsync } from './lifecycle.ts';
 import type { Server } from './server.ts';
 
 /** MAX_ACCEPTS_PER_CALL. */
@@ -41,5 +42,48 @@ export function acceptCommonHandler(server: Server, fd: number, addr: string, la
   const c = createClient(server, fd, addr, laddr);
   const t = server.backend.tracer;
   if (t.wants('accept')) t.emit({ kind: 'accept', id: c.id, fd, addr }, addr);
+  clientAcceptHandler(server, c);
+}
+
+/**
+ * The -DENIED error of protected mode (7.0.15's text, 1066 bytes with its CRLF). Written raw, in
+ * one write, like the maxclients error.
+ */
+export const PROTECTED_MODE_DENIED = Buffer.from(
+  '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
+  'In this mode connections are only accepted from the loopback interface. ' +
+  'If you want to connect from external computers to Redis you may adopt one of the following solutions: ' +
+  "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface " +
+  'by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible ' +
+  'from internet if you do so. Use CONFIG REWRITE to make this change permanent. ' +
+  '2) Alternatively you can just disable the protected mode by editing the Redis configuration file, ' +
+  "and setting the protected mode option to 'no', and then restarting the server. " +
+  "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+  '4) Set up an authentication password for the default user. ' +
+  'NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n',
+  'latin1',
+);
+
+/** The peer's IP from `ip:port` or `[ip6]:port`. */
+function peerIp(addr: string): string {
+  if (addr.startsWith('[')) return addr.slice(1, addr.indexOf(']'));
+  return addr.slice(0, addr.lastIndexOf(':'));
+}
+
+/**
+ * clientAcceptHandler: protected mode. With protected-mode on and no password for the default
+ * user, a client whose address is not exactly 127.0.0.1 or ::1 (so 127.0.0.2 is not local; in
+ * 7.0.15 the bind address is not consulted) gets the error, counts as rejected, and is freed.
+ */
+function clientAcceptHandler(server: Server, c: Client): void {
+  const ip = peerIp(c.addr);
+  if (server.config['protected-mode'] && server.config.requirepass === '' && ip !== '127.0.0.1' && ip !== '::1') {
+    server.backend.write(c.fd, [PROTECTED_MODE_DENIED], PROTECTED_MODE_DENIED.length);
+    server.stats.rejectedConn++;
+    const t = server.backend.tracer;
+    if (t.wants('reject')) t.emit({ kind: 'reject', reason: 'protected-mode', addr: c.addr, detail: `peer ${ip} is not local and no password is set` }, c.addr);
+    freeClientAsync(server, c, 'protected-mode', `peer ${ip} is not local`);
+    return;
+  }
   server.stats.numconnections++;
 }

@@ -14,6 +14,7 @@ export type CloseReason =
   | 'killed' // CLIENT KILL
   | 'reset' // ECONNRESET / EPIPE and other socket errors
   | 'security' // a `POST` or `Host:` command (cross-protocol scripting guard)
+  | 'protected-mode' // a non-local client refused by protected mode (after the -DENIED error)
   | 'write-error'; // a write failed for another reason
 
 /** Why a connection was refused before it became a client. */
