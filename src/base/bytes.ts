@@ -268,22 +268,7 @@ export class ByteQueue {
    */
   transfer(n: number, to: ByteQueue): void {
     if (n > this.len) throw new RangeError(`transfer(${n}) beyond length ${this.len}`);
-    let left = n;
-    while (left > 0) {
-      const s = this.segs[this.head]!;
-      const avail = s.length - this.offset;
-      if (avail <= left) {
-        to.push(this.offset === 0 ? s : sliceSegment(s, this.offset, s.length));
-        left -= avail;
-        this.dropHead();
-      } else {
-        to.push(sliceSegment(s, this.offset, this.offset + left));
-        this.offset += left;
-        left = 0;
-      }
-    }
-    this.len -= n;
-    this.compact();
+    this.moveFront(n, to);
   }
 
   /** Removes and returns the first `n` bytes as runs (no copy of real bytes). */
@@ -292,6 +277,12 @@ export class ByteQueue {
     // Performance: bytes inside the first run come back as a one-element array (no growth).
     if (n > 0 && this.offset + n <= this.segs[this.head]!.length) return [this.takeJoined(n)];
     const out: Segment[] = [];
+    this.moveFront(n, out);
+    return out;
+  }
+
+  /** Moves the first `n` bytes (checked by the caller) to `out`, splitting runs at the boundary. */
+  private moveFront(n: number, out: { push(s: Segment): unknown }): void {
     let left = n;
     while (left > 0) {
       const s = this.segs[this.head]!;
@@ -308,7 +299,6 @@ export class ByteQueue {
     }
     this.len -= n;
     this.compact();
-    return out;
   }
 
   /** Discards the first `n` bytes. */

@@ -1,6 +1,7 @@
 // Units of scenario files: durations ("250us", "1.5s") and sizes in the syntax of Redis's
 // memtoull ("16kb", "1mb", "1000"). Arithmetic is exact (decimal digits, BigInt), so "0.3s" is
 // 300000 µs and not 299999.99….
+import { MEMORY_UNITS, memtoull } from '../server/config.ts';
 
 /** A checked value, or the reason it is not acceptable (a sentence fragment for messages). */
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -86,38 +87,14 @@ export function parseDuration(s: string | number): number | undefined {
   return r.ok ? r.value : undefined;
 }
 
-const MEMORY_UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  k: 1000,
-  kb: 1024,
-  m: 1000 * 1000,
-  mb: 1024 * 1024,
-  g: 1000 * 1000 * 1000,
-  gb: 1024 * 1024 * 1024,
-};
-
 /** The syntax `parseRedisMemory` accepts, as a JSON Schema pattern (no flags: units spelt [kK][bB]). */
 export const SIZE_PATTERN = `^\\d+(${Object.keys(MEMORY_UNITS)
   .filter((u) => u !== '')
   .map((u) => [...u].map((ch) => `[${ch}${ch.toUpperCase()}]`).join(''))
   .join('|')})?$`;
 
-/**
- * Redis's memtoull (util.c, 7.0): decimal digits followed by an optional unit, case-insensitive:
- * none or `b` = bytes, `k` = 1000, `kb` = 1024, `m` = 10^6, `mb` = 2^20, `g` = 10^9, `gb` = 2^30.
- * No sign, no fraction, no spaces. Returns undefined when Redis would report an error, and also
- * (deliberately stricter than Redis, which reads them as 0) for a unit without digits such as "mb"
- * or the empty string, and for values above Number.MAX_SAFE_INTEGER.
- */
-export function parseRedisMemory(s: string): number | undefined {
-  const m = /^(\d+)([a-z]*)$/i.exec(s);
-  if (!m) return undefined;
-  const mul = MEMORY_UNITS[m[2]!.toLowerCase()];
-  if (mul === undefined) return undefined;
-  const v = BigInt(m[1]!) * BigInt(mul);
-  return v > MAX ? undefined : Number(v);
-}
+/** Redis's memtoull: one implementation, the server's (server/config.ts); scenarios share it. */
+export const parseRedisMemory = memtoull;
 
 /**
  * Checks a size written in a scenario: a non-negative integer number of bytes, or a string in

@@ -2,12 +2,27 @@
 // type, default, bounds and whether CONFIG SET may change it, plus parsing with Redis's error texts.
 // Applying side effects (maxclients vs fd limits, hz) belongs to the caller via `apply` hooks.
 
-/** memtoull: a byte count with an optional unit (b, k, kb, m, mb, g, gb), case-insensitive. */
+/** memtoull's units (util.c, 7.0), case-insensitive. */
+export const MEMORY_UNITS: Readonly<Record<string, number>> = {
+  '': 1, b: 1, k: 1000, kb: 1024, m: 1000 * 1000, mb: 1024 * 1024, g: 1000 * 1000 * 1000, gb: 1024 * 1024 * 1024,
+};
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Redis's memtoull (util.c, 7.0): decimal digits followed by an optional unit, case-insensitive:
+ * none or `b` = bytes, `k` = 1000, `kb` = 1024, `m` = 10^6, `mb` = 2^20, `g` = 10^9, `gb` = 2^30.
+ * No sign, no fraction, no spaces. Returns undefined when Redis would report an error, and also
+ * (deliberately stricter than Redis, which reads them as 0) for a unit without digits such as "mb"
+ * or the empty string, and for values above Number.MAX_SAFE_INTEGER.
+ */
 export function memtoull(s: string): number | undefined {
-  const m = /^(\d+)(b|k|kb|m|mb|g|gb)?$/i.exec(s.trim());
+  const m = /^(\d+)([a-z]*)$/i.exec(s);
   if (!m) return undefined;
-  const mul: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1 << 20, g: 1e9, gb: 2 ** 30 };
-  return Number(m[1]) * mul[(m[2] ?? '').toLowerCase()]!;
+  const mul = MEMORY_UNITS[m[2]!.toLowerCase()];
+  if (mul === undefined) return undefined;
+  const v = BigInt(m[1]!) * BigInt(mul);
+  return v > MAX_SAFE ? undefined : Number(v);
 }
 
 /** Output buffer limits of one client class. */

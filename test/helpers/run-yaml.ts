@@ -26,3 +26,39 @@ export function logLines(r: RunResult): string[] {
 export function closeOf(r: RunResult, name: string) {
   return r.events.find((e) => e.client === name && (e.kind === 'close' || e.kind === 'reject'));
 }
+
+/**
+ * Runs one client, `c1`, whose script is `steps` (each a YAML flow map such as
+ * `{call: [CLIENT, ID]}`), against a server described by `server` (a YAML flow map).
+ */
+export function runSolo(steps: readonly string[], opts: { server?: string; horizon?: string } = {}): RunResult {
+  return runYaml(`
+horizon: ${opts.horizon ?? '3s'}
+server: ${opts.server ?? '{}'}
+clients:
+  - name: c1
+    script:
+${steps.map((s) => `      - ${s}`).join('\n')}
+`);
+}
+
+/** Virtual times (µs) at which client `name` received each reply. */
+export function replyTimes(r: RunResult, name: string): number[] {
+  return r.events.flatMap((e) => (e.kind === 'client' && e.client === name && e.what === 'reply' ? [e.t] : []));
+}
+
+/** Runs one client, `c1`, whose script is YAML block lines (see `calls`). */
+export function runOne(script: string, horizon = '2s'): RunResult {
+  return runYaml(`
+horizon: ${horizon}
+clients:
+  - name: c1
+    script:
+${script}
+`);
+}
+
+/** Script lines for `runOne`: one `call` step per command, e.g. calls('[SET, k, v]', 'PING'). */
+export function calls(...cmds: string[]): string {
+  return cmds.map((c) => `      - call: ${c}`).join('\n');
+}

@@ -4,17 +4,10 @@ import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/scenario/run.ts';
 import { CLIENT_MULTI, CLIENT_SLAVE } from '../../src/server/client.ts';
 import { resetClientHooks } from '../../src/server/commands/auth.ts';
-import { repliesOf, runYaml } from '../helpers/run-yaml.ts';
+import { repliesOf, runYaml, runSolo } from '../helpers/run-yaml.ts';
 
 function solo(steps: string[], config = '{}'): RunResult {
-  return runYaml(`
-horizon: 3s
-server: {config: ${config}}
-clients:
-  - name: c1
-    script:
-${steps.map((s) => `      - ${s}`).join('\n')}
-`);
+  return runSolo(steps, { server: `{config: ${config}}`, horizon: '3s' });
 }
 
 const PW = '{requirepass: sekret}';

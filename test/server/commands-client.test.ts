@@ -3,24 +3,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/scenario/run.ts';
 import { unblockClientHooks, type UnblockHook } from '../../src/server/commands/client.ts';
-import { closeOf, repliesOf, runYaml } from '../helpers/run-yaml.ts';
+import { closeOf, repliesOf, runYaml, runSolo, replyTimes } from '../helpers/run-yaml.ts';
 
 /** One client `c1` running `steps` (YAML flow steps, one per line). */
 function solo(steps: string[], config = '{}'): RunResult {
-  return runYaml(`
-horizon: 3s
-server: {config: ${config}}
-clients:
-  - name: c1
-    script:
-${steps.map((s) => `      - ${s}`).join('\n')}
-`);
+  return runSolo(steps, { server: `{config: ${config}}`, horizon: '3s' });
 }
 
 /** Times (µs) at which client `name` received each reply. */
-function replyTimes(r: RunResult, name: string): number[] {
-  return r.events.flatMap((e) => (e.kind === 'client' && e.client === name && e.what === 'reply' ? [e.t] : []));
-}
 
 /** The 7.0 CLIENT LIST line, with the values a fresh, named, idle client has. */
 const LINE = (id: number, port: number, extra: { name?: string; flags?: string; cmd?: string; resp?: number } = {}) =>

@@ -4,17 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { stringmatch } from '../../src/server/commands/config.ts';
 import type { RunResult } from '../../src/scenario/run.ts';
-import { closeOf, logLines, repliesOf, runYaml } from '../helpers/run-yaml.ts';
+import { closeOf, logLines, repliesOf, runYaml, runSolo } from '../helpers/run-yaml.ts';
 
 function solo(steps: string[], server = '{}', horizon = '3s'): RunResult {
-  return runYaml(`
-horizon: ${horizon}
-server: ${server}
-clients:
-  - name: c1
-    script:
-${steps.map((s) => `      - ${s}`).join('\n')}
-`);
+  return runSolo(steps, { server, horizon });
 }
 
 const failed = (name: string, reason: string) => `-ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`;

@@ -2,23 +2,13 @@
 // spending virtual time while the whole server waits, and the not-modelled subcommands.
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/scenario/run.ts';
-import { repliesOf, runYaml } from '../helpers/run-yaml.ts';
+import { repliesOf, runYaml, runSolo, replyTimes } from '../helpers/run-yaml.ts';
 
 function solo(steps: string[], config = '{enable-debug-command: yes}'): RunResult {
-  return runYaml(`
-horizon: 10s
-server: {config: ${config}}
-clients:
-  - name: c1
-    script:
-${steps.map((s) => `      - ${s}`).join('\n')}
-`);
+  return runSolo(steps, { server: `{config: ${config}}`, horizon: '10s' });
 }
 
 /** Times (µs) at which client `name` received each reply. */
-function replyTimes(r: RunResult, name: string): number[] {
-  return r.events.flatMap((e) => (e.kind === 'client' && e.client === name && e.what === 'reply' ? [e.t] : []));
-}
 
 describe('DEBUG', () => {
   it('is refused by default (enable-debug-command no), after the arity check', () => {

@@ -2,17 +2,10 @@
 // exact field lists and order of Clients and Stats, and the counters the core keeps.
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/scenario/run.ts';
-import { repliesOf, runYaml } from '../helpers/run-yaml.ts';
+import { repliesOf, runYaml, runSolo } from '../helpers/run-yaml.ts';
 
 function solo(steps: string[], server = '{}'): RunResult {
-  return runYaml(`
-horizon: 5s
-server: ${server}
-clients:
-  - name: c1
-    script:
-${steps.map((s) => `      - ${s}`).join('\n')}
-`);
+  return runSolo(steps, { server, horizon: '5s' });
 }
 
 /** The rendered bulk reply back as text: `\r` and `\n` unescaped. */

@@ -3,17 +3,10 @@
 // and trimming, GET/LEN/RESET, redaction.
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/scenario/run.ts';
-import { repliesOf, runYaml } from '../helpers/run-yaml.ts';
+import { repliesOf, runYaml, runSolo } from '../helpers/run-yaml.ts';
 
 function solo(steps: string[], config = '{enable-debug-command: yes}'): RunResult {
-  return runYaml(`
-horizon: 10s
-server: {config: ${config}}
-clients:
-  - name: c1
-    script:
-${steps.map((s) => `      - ${s}`).join('\n')}
-`);
+  return runSolo(steps, { server: `{config: ${config}}`, horizon: '10s' });
 }
 
 /** A SLOWLOG GET reply holding exactly one entry. */

@@ -5,19 +5,12 @@ import { describe, expect, it } from 'vitest';
 import type { TimelineEvent } from '../../src/timeline/events.ts';
 import '../../src/server/commands/index.ts';
 import { commandNames } from '../../src/server/commands/table.ts';
-import { closeOf, repliesOf, runYaml } from '../helpers/run-yaml.ts';
+import { closeOf, repliesOf, runYaml, runOne, calls } from '../helpers/run-yaml.ts';
 
 const has = (name: string) => commandNames().includes(name);
 
-const one = (script: string, horizon = '2s') => runYaml(`
-horizon: ${horizon}
-clients:
-  - name: c1
-    script:
-${script}
-`);
+const one = runOne;
 
-const calls = (...cmds: string[]) => cmds.map((c) => `      - call: ${c}`).join('\n');
 
 /** Virtual times (µs) at which `client` received each reply. */
 const replyTimes = (events: readonly TimelineEvent[], client: string) =>

@@ -2,17 +2,10 @@
 // queueing errors and EXECABORT, optimistic locking with WATCH (touched by anyone, by expiry),
 // blocking commands that never block inside EXEC, and Pub/Sub inside a transaction.
 import { describe, expect, it } from 'vitest';
-import { repliesOf, runYaml } from '../helpers/run-yaml.ts';
+import { repliesOf, runYaml, runOne, calls } from '../helpers/run-yaml.ts';
 
-const one = (script: string, horizon = '2s') => runYaml(`
-horizon: ${horizon}
-clients:
-  - name: c1
-    script:
-${script}
-`);
+const one = runOne;
 
-const calls = (...cmds: string[]) => cmds.map((c) => `      - call: ${c}`).join('\n');
 
 describe('transactions', () => {
   it('MULTI queues commands with +QUEUED and EXEC replies all their results as one array', () => {

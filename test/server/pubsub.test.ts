@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Filler } from '../../src/base/bytes.ts';
 import '../../src/server/commands/index.ts';
-import { stringmatchlen } from '../../src/server/commands/pubsub.ts';
+import { stringmatchlen } from '../../src/server/stringmatch.ts';
 import { commandNames } from '../../src/server/commands/table.ts';
 import { closeOf, logLines, repliesOf, runYaml } from '../helpers/run-yaml.ts';
 

@@ -13,119 +13,14 @@ import { CONFIG_FDSET_INCR, type Server } from '../server.ts';
 import { addReplyHelp, addReplyMapLen, argText, notModelled, sub } from './client.ts';
 import { redactClientCommandArgument } from './slowlog.ts';
 import { container, registerCommand } from './table.ts';
+import { stringmatchlen } from '../stringmatch.ts';
 
 type ConfigDef = NonNullable<ReturnType<typeof lookupConfig>>;
 type Key = keyof ServerConfig;
 
-// ---- stringmatchlen (util.c) ------------------------------------------------------------------
-
-/** tolower() of one byte, ASCII only (the C locale). */
-function lower(ch: number): number {
-  return ch >= 0x41 && ch <= 0x5a ? ch + 32 : ch;
-}
-
-/** Redis's glob matcher: `*`, `?`, `[...]` (with `^`, ranges and `\` escapes), `\x`. */
+/** Redis's glob matcher on names (util.c stringmatchlen, shared with Pub/Sub). */
 export function stringmatch(pattern: string, str: string, nocase: boolean): boolean {
-  const p = Buffer.from(pattern, 'latin1');
-  const s = Buffer.from(str, 'latin1');
-  const st = { skipLongerMatches: false };
-  return matchImpl(p, 0, p.length, s, 0, s.length, nocase, st);
-}
-
-function matchImpl(p: Buffer, pi: number, plen: number, s: Buffer, si: number, slen: number, nocase: boolean, st: { skipLongerMatches: boolean }): boolean {
-  // Bytes past the end read as NUL, as the C code reads the terminator.
-  const P = (i: number): number => (i < p.length ? (p[i]! >= 128 ? p[i]! - 256 : p[i]!) : 0);
-  const S = (i: number): number => (i < s.length ? (s[i]! >= 128 ? s[i]! - 256 : s[i]!) : 0);
-  const eq = (a: number, b: number): boolean => (nocase ? lower(a) === lower(b) : a === b);
-  while (plen && slen) {
-    switch (P(pi)) {
-      case 0x2a: { // '*'
-        while (plen && P(pi + 1) === 0x2a) {
-          pi++;
-          plen--;
-        }
-        if (plen === 1) return true;
-        while (slen) {
-          if (matchImpl(p, pi + 1, plen - 1, s, si, slen, nocase, st)) return true;
-          if (st.skipLongerMatches) return false;
-          si++;
-          slen--;
-        }
-        st.skipLongerMatches = true;
-        return false;
-      }
-      case 0x3f: // '?'
-        si++;
-        slen--;
-        break;
-      case 0x5b: { // '['
-        pi++;
-        plen--;
-        const not = P(pi) === 0x5e;
-        if (not) {
-          pi++;
-          plen--;
-        }
-        let match = false;
-        for (;;) {
-          if (P(pi) === 0x5c && plen >= 2) {
-            pi++;
-            plen--;
-            if (P(pi) === S(si)) match = true;
-          } else if (P(pi) === 0x5d) {
-            break;
-          } else if (plen === 0) {
-            pi--;
-            plen++;
-            break;
-          } else if (plen >= 3 && P(pi + 1) === 0x2d) {
-            let start = P(pi);
-            let end = P(pi + 2);
-            let c = S(si);
-            if (start > end) [start, end] = [end, start];
-            if (nocase) {
-              start = lower(start);
-              end = lower(end);
-              c = lower(c);
-            }
-            pi += 2;
-            plen -= 2;
-            if (c >= start && c <= end) match = true;
-          } else if (eq(P(pi), S(si))) {
-            match = true;
-          }
-          pi++;
-          plen--;
-        }
-        if (not) match = !match;
-        if (!match) return false;
-        si++;
-        slen--;
-        break;
-      }
-      case 0x5c: // '\\'
-        if (plen >= 2) {
-          pi++;
-          plen--;
-        }
-      // fall through
-      default:
-        if (!eq(P(pi), S(si))) return false;
-        si++;
-        slen--;
-        break;
-    }
-    pi++;
-    plen--;
-    if (slen === 0) {
-      while (P(pi) === 0x2a) {
-        pi++;
-        plen--;
-      }
-      break;
-    }
-  }
-  return plen === 0 && slen === 0;
+  return stringmatchlen(Buffer.from(pattern, 'latin1'), Buffer.from(str, 'latin1'), nocase);
 }
 
 // ---- CONFIG GET --------------------------------------------------------------------------------

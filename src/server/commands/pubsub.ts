@@ -1,6 +1,6 @@
 // Pub/Sub (pubsub.c): SUBSCRIBE / UNSUBSCRIBE / PSUBSCRIBE / PUNSUBSCRIBE / PUBLISH / PUBSUB, the
 // confirmation and message shapes for RESP2 (arrays) and RESP3 (pushes), the PUBSUB client flag,
-// and Redis's glob matcher (stringmatchlen). Does not own the RESP2 subscribed-context check (that
+// using Redis's glob matcher (server/stringmatch.ts). Does not own the RESP2 subscribed-context check (that
 // is processCommand's) nor sharded Pub/Sub, which answers a named not-modelled error.
 import { isFiller, type Segment } from '../../base/bytes.ts';
 import * as resp from '../../protocol/reply.ts';
@@ -10,6 +10,7 @@ import { addReply, addReplyError, flushReplyTrace } from '../reply.ts';
 import type { Server } from '../server.ts';
 import { resetClientHooks } from './auth.ts';
 import { keyOf } from './keyspace.ts';
+import { stringmatchlen } from '../stringmatch.ts';
 import { container, registerCommand, type Command } from './table.ts';
 
 /** One channel or pattern: its bytes (for replies) and its subscribers in subscription order. */
@@ -212,123 +213,6 @@ export function pubsubPublishMessage(server: Server, channel: Arg, message: Arg)
     }
   }
   return receivers;
-}
-
-// ---------------------------------------------------------------------------------------------
-// stringmatchlen (util.c), byte for byte, including its quirks: an unterminated `[` class runs to
-// the end of the pattern (a lone `[` matches nothing), `\` escapes inside and outside brackets,
-// reversed ranges are swapped, range bounds compare as signed chars (bytes >= 0x80 sort below
-// 0x00), and `*` never matches an empty string on its own (the loop needs a byte to start).
-
-interface ByteView {
-  length: number;
-  /** The byte at i, or -1 past either end (where C would read the terminating NUL). */
-  at(i: number): number;
-}
-
-function viewOf(a: Arg): ByteView {
-  if (isFiller(a)) return { length: a.length, at: (i) => (i >= 0 && i < a.length ? a.byte : -1) };
-  return { length: a.length, at: (i) => (i >= 0 && i < a.length ? a[i]! : -1) };
-}
-
-const signedChar = (b: number): number => (b >= 128 ? b - 256 : b);
-
-/** Redis's glob match of `string` against `pattern` (case-sensitive, as Pub/Sub uses it). */
-export function stringmatchlen(pattern: Arg, string: Arg): boolean {
-  return matchImpl(viewOf(pattern), 0, pattern.length, viewOf(string), 0, string.length, { skipLongerMatches: false });
-}
-
-function matchImpl(p: ByteView, pi: number, plen: number, s: ByteView, si: number, slen: number, st: { skipLongerMatches: boolean }): boolean {
-  while (plen && slen) {
-    switch (p.at(pi)) {
-      case 0x2a: /* '*' */ {
-        while (plen && p.at(pi + 1) === 0x2a) {
-          pi++;
-          plen--;
-        }
-        if (plen === 1) return true;
-        while (slen) {
-          if (matchImpl(p, pi + 1, plen - 1, s, si, slen, st)) return true;
-          if (st.skipLongerMatches) return false;
-          si++;
-          slen--;
-        }
-        // No match for the rest of the pattern from anywhere in the string: earlier stars cannot
-        // help by matching longer, so every caller can give up too.
-        st.skipLongerMatches = true;
-        return false;
-      }
-      case 0x3f: /* '?' */
-        si++;
-        slen--;
-        break;
-      case 0x5b: /* '[' */ {
-        pi++;
-        plen--;
-        const not = p.at(pi) === 0x5e; /* '^' */
-        if (not) {
-          pi++;
-          plen--;
-        }
-        let match = false;
-        for (;;) {
-          if (p.at(pi) === 0x5c && plen >= 2) {
-            pi++;
-            plen--;
-            if (p.at(pi) === s.at(si)) match = true;
-          } else if (p.at(pi) === 0x5d /* ']' */) {
-            break;
-          } else if (plen === 0) {
-            // Unterminated class: step back so the outer loop's increment lands on the end.
-            pi--;
-            plen++;
-            break;
-          } else if (plen >= 3 && p.at(pi + 1) === 0x2d /* '-' */) {
-            let start = signedChar(p.at(pi));
-            let end = signedChar(p.at(pi + 2));
-            const ch = signedChar(s.at(si));
-            if (start > end) [start, end] = [end, start];
-            pi += 2;
-            plen -= 2;
-            if (ch >= start && ch <= end) match = true;
-          } else if (p.at(pi) === s.at(si)) {
-            match = true;
-          }
-          pi++;
-          plen--;
-        }
-        if (not) match = !match;
-        if (!match) return false;
-        si++;
-        slen--;
-        break;
-      }
-      case 0x5c: /* '\\' */
-        if (plen >= 2) {
-          pi++;
-          plen--;
-        }
-        if (p.at(pi) !== s.at(si)) return false;
-        si++;
-        slen--;
-        break;
-      default:
-        if (p.at(pi) !== s.at(si)) return false;
-        si++;
-        slen--;
-        break;
-    }
-    pi++;
-    plen--;
-    if (slen === 0) {
-      while (p.at(pi) === 0x2a) {
-        pi++;
-        plen--;
-      }
-      break;
-    }
-  }
-  return plen === 0 && slen === 0;
 }
 
 // ---------------------------------------------------------------------------------------------
