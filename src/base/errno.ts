@@ -4,11 +4,15 @@
 export const EPERM = 1, EINTR = 4, EBADF = 9, EAGAIN = 11, EINVAL = 22, EMFILE = 24, EPIPE = 32,
   EADDRINUSE = 98, ECONNRESET = 104, ENOTCONN = 107, ETIMEDOUT = 110, ECONNREFUSED = 111,
   EINPROGRESS = 115;
+/** Failures of the TLS layer (EPROTO) and of a backend without TLS (EOPNOTSUPP). */
+export const EPROTO = 71, EOPNOTSUPP = 95;
 
 /** A negative errno, as raw syscalls return it: `-EAGAIN` etc. */
 export type Errno = number;
 
 const NAMES: Record<number, [string, string]> = {
+  [EPROTO]: ['EPROTO', 'Protocol error'],
+  [EOPNOTSUPP]: ['EOPNOTSUPP', 'Operation not supported'],
   [EPERM]: ['EPERM', 'Operation not permitted'],
   [EINTR]: ['EINTR', 'Interrupted system call'],
   [EBADF]: ['EBADF', 'Bad file descriptor'],

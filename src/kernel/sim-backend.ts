@@ -1,7 +1,9 @@
 // The loop backend over the virtual kernel: translates the core's narrow interface into the
 // server host's syscalls and the kernel's blocking poll, as ae_epoll.c translates to epoll.
 import type { Segment } from '../base/bytes.ts';
-import type { Accepted, Backend, FiredEvent, SockOpt } from '../loop/backend.ts';
+import { EBADF, EINVAL } from '../base/errno.ts';
+import type { Accepted, Backend, FiredEvent, SockOpt, TlsServerOptions } from '../loop/backend.ts';
+import { TlsSession, type TlsCost } from '../tls/session.ts';
 import type { Tracer } from '../timeline/events.ts';
 import type { Host } from './host.ts';
 import type { Kernel } from './kernel.ts';
@@ -12,8 +14,22 @@ export const REDIS_PRELISTEN_FDS = 3;
 
 export const VIRTUAL_EPOCH_US = 1_767_225_600_000_000;
 
+/**
+ * CPU of the virtual TLS library on the server: a full handshake (ECDHE plus an RSA-2048
+ * signature) and AES-GCM per record and per byte. Scenario `server.cost` overrides them.
+ */
+export const DEFAULT_TLS_COST: TlsCost = { handshakeUs: 700, recordNs: 500, byteNs: 1 };
+
 export class SimBackend implements Backend {
-  constructor(private readonly kernel: Kernel, private readonly host: Host, readonly tracer: Tracer) {
+  /** TLS sessions by fd (the virtual libssl of the server process). */
+  private readonly tls: (TlsSession | undefined)[] = [];
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly host: Host,
+    readonly tracer: Tracer,
+    private readonly tlsCost: TlsCost = DEFAULT_TLS_COST,
+  ) {
     // redis-server holds fds 3-4 (the module system's pipe) and 5 (its epoll instance) before it
     // listens, so its listener is 6 and its first client 7. Placeholder sockets take those fds
     // here (they are never polled), so fd= in CLIENT LIST and the fd arithmetic match.
@@ -52,15 +68,46 @@ export class SimBackend implements Backend {
     return { fd: r.fd, addr: r.sock.addr, laddr: r.sock.laddr };
   }
   read(fd: number, max: number): Segment[] | number {
+    const t = this.tls[fd];
+    if (t) return t.read(max);
     return this.host.read(fd, max);
   }
   write(fd: number, data: readonly Segment[], max: number): number {
+    const t = this.tls[fd];
+    if (t) return t.write(data, max);
     // The core never modifies a run after queueing it (shared replies are constants, arguments and
     // built replies are fresh): the kernel may keep them by reference (see Host.write).
     return this.host.write(fd, data, max, true);
   }
   close(fd: number): void {
+    const t = this.tls[fd];
+    if (t) {
+      // connTLSClose: SSL_shutdown (close_notify) on an established session, then SSL_free.
+      t.shutdown();
+      this.tls[fd] = undefined;
+    }
     this.host.close(fd);
+  }
+  tlsAccept(fd: number, opts: TlsServerOptions): number {
+    if (!this.host.socketAt(fd)) return -EBADF;
+    if (this.tls[fd]) return -EINVAL;
+    const host = this.host;
+    const io = {
+      read: (max: number) => host.read(fd, max),
+      write: (data: readonly Segment[], max: number) => host.write(fd, data, max, true),
+    };
+    this.tls[fd] = new TlsSession(io, { role: 'server', authClients: opts.authClients }, this.tlsCost, (us) => this.kernel.spend(us));
+    return 0;
+  }
+  tlsHandshake(fd: number): number {
+    const t = this.tls[fd];
+    return t ? t.handshake() : -EBADF;
+  }
+  tlsLastError(fd: number): string | null {
+    return this.tls[fd]?.lastError ?? null;
+  }
+  tlsPending(fd: number): number {
+    return this.tls[fd]?.pending() ?? 0;
   }
   setsockopt(fd: number, opt: SockOpt, value: number): number {
     return this.host.setsockopt(fd, opt, value);

@@ -24,6 +24,30 @@ export interface Accepted {
 /** Socket options the core sets, named after their Linux counterparts. */
 export type SockOpt = 'TCP_NODELAY' | 'SO_KEEPALIVE' | 'TCP_KEEPIDLE' | 'TCP_KEEPINTVL' | 'TCP_KEEPCNT';
 
+/**
+ * What the core asks of the TLS library for a connection accepted on the tls-port (the tls-*
+ * directives). The backend owns the library: a virtual one in the simulator, node:tls on real
+ * sockets — as Redis owns tls.c but not OpenSSL.
+ */
+export interface TlsServerOptions {
+  /**
+   * tls-auth-clients: `yes` requires a client certificate (SSL_VERIFY_PEER | FAIL_IF_NO_PEER_CERT),
+   * `optional` verifies one if the client sends it (SSL_VERIFY_PEER), `no` asks for none.
+   */
+  authClients: 'yes' | 'no' | 'optional';
+  /** tls-cert-file, tls-key-file, tls-ca-cert-file: paths (the simulator only names them). */
+  certFile: string;
+  keyFile: string;
+  caCertFile: string;
+  /** tls-protocols, e.g. "TLSv1.2 TLSv1.3"; '' = the library's default. */
+  protocols: string;
+}
+
+/** tlsHandshake results other than failure: done, or waiting for the socket to be readable/writable. */
+export const TLS_DONE = 0;
+export const TLS_WANT_READ = 1;
+export const TLS_WANT_WRITE = 2;
+
 export interface Backend {
   /** Current time in microseconds (virtual in the simulator). */
   nowUs(): number;
@@ -50,6 +74,27 @@ export interface Backend {
   write(fd: number, data: readonly Segment[], max: number): number;
   close(fd: number): void;
   setsockopt(fd: number, opt: SockOpt, value: number): number;
+
+  /**
+   * SSL_new + SSL_set_fd + SSL_set_accept_state on an accepted fd: from now on read() and write()
+   * on it carry plaintext through TLS (write() sends at most one record per call, as SSL_write in
+   * SSL_MODE_ENABLE_PARTIAL_WRITE does). 0, or a negative errno.
+   */
+  tlsAccept(fd: number, opts: TlsServerOptions): number;
+  /**
+   * SSL_accept: TLS_DONE once the handshake is complete, TLS_WANT_READ / TLS_WANT_WRITE when it
+   * must wait for the socket, or a negative errno when it failed: -EPROTO for a TLS failure
+   * (tlsLastError names it), the socket's errno otherwise.
+   */
+  tlsHandshake(fd: number): number;
+  /**
+   * Why the last TLS operation on fd failed, as Redis logs it: OpenSSL's error string
+   * (ERR_error_string_n, e.g. "error:0A0000C7:SSL routines::peer did not return a certificate"),
+   * strerror(errno) for a socket error, or null when the library gave no reason.
+   */
+  tlsLastError(fd: number): string | null;
+  /** SSL_pending: decrypted bytes held by the TLS layer, which read() returns without the socket being readable. */
+  tlsPending(fd: number): number;
 
   /** getrlimit(RLIMIT_NOFILE). */
   getrlimit(): { soft: number; hard: number };

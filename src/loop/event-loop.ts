@@ -39,6 +39,11 @@ export class EventLoop {
   private beforeSleep: (() => void) | null = null;
   private afterSleep: (() => void) | null = null;
   stopped = false;
+  /**
+   * AE_DONT_WAIT (aeSetDontWait): the next poll does not sleep. Read before beforeSleep runs, as
+   * in ae.c, so a flag set by beforeSleep affects the following iteration.
+   */
+  dontWait = false;
 
   constructor(readonly backend: Backend, public setsize: number) {}
 
@@ -114,7 +119,7 @@ export class EventLoop {
   processEvents(): void {
     // As in ae.c: the poll timeout is computed before beforeSleep runs, so time spent in
     // beforeSleep (writing replies) delays the next timer rather than shortening the wait.
-    const timeout = this.nearestTimerUs();
+    const timeout = this.dontWait ? 0 : this.nearestTimerUs();
     this.beforeSleep?.();
     const fired = this.backend.poll(timeout);
     this.afterSleep?.();

@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { isFiller, type Segment } from '../base/bytes.ts';
 import {
-  EADDRINUSE, EAGAIN, EBADF, ECONNRESET, EINVAL, EMFILE, EPERM, EPIPE, ETIMEDOUT,
+  EADDRINUSE, EAGAIN, EBADF, ECONNRESET, EINVAL, EMFILE, EOPNOTSUPP, EPERM, EPIPE, ETIMEDOUT,
 } from '../base/errno.ts';
-import { AE_READABLE, AE_WRITABLE, type Accepted, type Backend, type FiredEvent, type SockOpt } from '../loop/backend.ts';
+import { AE_READABLE, AE_WRITABLE, type Accepted, type Backend, type FiredEvent, type SockOpt, type TlsServerOptions } from '../loop/backend.ts';
 import type { Tracer } from '../timeline/events.ts';
 
 /**
@@ -434,6 +434,20 @@ export class NetBackend implements Backend {
         this.notes.add(`${opt} cannot be set from Node: the kernel default applies (Redis would set ${value})`);
         return 0;
     }
+  }
+
+  // TLS arrives with node:tls in a later change; until then a tls-port cannot be served here.
+  tlsAccept(_fd: number, _opts: TlsServerOptions): number {
+    return -EOPNOTSUPP;
+  }
+  tlsHandshake(_fd: number): number {
+    return -EOPNOTSUPP;
+  }
+  tlsLastError(_fd: number): string | null {
+    return 'TLS is not supported by this backend yet';
+  }
+  tlsPending(_fd: number): number {
+    return 0;
   }
 
   getrlimit(): { soft: number; hard: number } {

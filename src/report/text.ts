@@ -71,6 +71,7 @@ export function describeEvent(e: TimelineEvent): string {
     case 'log': return `log ${e.level}: ${e.line}`;
     case 'cron': return `cron hz=${e.hz} visited ${e.visited} of ${e.clients} clients`;
     case 'fault': return `fault ${e.fault}${e.detail ? ` ${e.detail}` : ''}`;
+    case 'tls': return e.what === 'handshake-done' ? `TLS handshake done (id=${e.id})` : `TLS handshake failed (id=${e.id}): ${e.detail ?? 'no reason given'}`;
     case 'client': return `${e.what}${e.detail !== undefined ? ` ${e.detail}` : ''}`;
     case 'horizon': return 'horizon reached';
   }
@@ -79,6 +80,7 @@ export function describeEvent(e: TimelineEvent): string {
 function colourFor(e: TimelineEvent, c: ChalkInstance): (s: string) => string {
   switch (e.kind) {
     case 'close': case 'reject': return c.red;
+    case 'tls': return e.what === 'handshake-failed' ? c.red : c.green;
     case 'fault': return c.magenta;
     case 'log': return e.level === 'warning' ? c.yellow : c.dim;
     case 'client': return c.cyan;

@@ -1,8 +1,9 @@
 // A simulated client program: connects at its time, plays its script step by step on a client
 // machine's socket, reads and decodes replies, and records what it observes. It drives the kernel's
 // syscalls directly (it is the world outside the server), never the core.
-import { ByteQueue, Filler, isFiller, sliceSegment, type Segment } from '../base/bytes.ts';
-import { EAGAIN, EINPROGRESS, errnoName } from '../base/errno.ts';
+import { ByteQueue, Filler, isFiller, segmentsLength, sliceSegment, type Segment } from '../base/bytes.ts';
+import { EAGAIN, EINPROGRESS, EPROTO, errnoName } from '../base/errno.ts';
+import { DONE, TlsSession } from '../tls/session.ts';
 import type { Host } from '../kernel/host.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import type { Watcher } from '../kernel/socket.ts';
@@ -99,8 +100,11 @@ type Wait =
 export interface ClientObservation {
   name: string;
   replies: string[];
-  /** 'eof' when the server closed, 'reset' on ECONNRESET, 'refused'/'timeout' when connect failed. */
-  ended: 'eof' | 'reset' | 'refused' | 'timeout' | 'closed-by-client' | 'vanished' | null;
+  /**
+   * 'eof' when the server closed, 'reset' on ECONNRESET, 'refused'/'timeout' when connect failed,
+   * 'tls-error' when the TLS handshake failed or a TLS alert ended the connection.
+   */
+  ended: 'eof' | 'reset' | 'refused' | 'timeout' | 'closed-by-client' | 'vanished' | 'tls-error' | null;
   endedAtUs: number | null;
   /** Script steps not run (the connection ended first, or the horizon came). */
   stepsLeft: number;
@@ -118,6 +122,9 @@ export class ClientActor implements Watcher {
   endedAtUs: number | null = null;
   /** Every step has run (or can no longer run). */
   private scriptDone = false;
+  /** The client side of TLS (for a `tls` client, once connected). */
+  private tls: TlsSession | null = null;
+  private tlsHelloSent = false;
 
   constructor(
     private readonly kernel: Kernel,
@@ -179,8 +186,10 @@ export class ClientActor implements Watcher {
     if (!sock) return;
     if (this.wait?.kind === 'connect') {
       if (sock.state === 'established') {
+        if (this.spec.tls) {
+          if (!this.tlsHandshake()) return;
+        } else this.note('connected', sock.laddr);
         this.wait = null;
-        this.note('connected', sock.laddr);
       } else if (sock.error) {
         this.finish(sock.error === 111 ? 'refused' : 'timeout', errnoName(sock.error));
         return;
@@ -191,12 +200,80 @@ export class ClientActor implements Watcher {
     if (!this.scriptDone) this.advance();
   }
 
+  /**
+   * Drives the client's TLS handshake (SSL_connect) after the TCP connect; true once it is done
+   * and the script may run. A `cut-handshake` client closes midway instead.
+   */
+  private tlsHandshake(): boolean {
+    const spec = this.spec.tls!;
+    const sock = this.host.socketAt(this.fd)!;
+    if (!this.tls) {
+      this.note('connected', sock.laddr);
+      const fd = this.fd;
+      const host = this.host;
+      const io = {
+        read: (max: number) => host.read(fd, max),
+        write: (data: readonly Segment[], max: number) => host.write(fd, data, max, true),
+      };
+      this.tls = new TlsSession(io, { role: 'client', cert: spec.cert, trustServer: spec.trustServer }, null, null);
+      if (spec.cut === 'half-hello') {
+        const hello = this.tls.clientHello();
+        let half = Math.floor(segmentsLength(hello) / 2);
+        const part: Segment[] = [];
+        for (const seg of hello) {
+          if (half === 0) break;
+          const take = Math.min(seg.length, half);
+          part.push(take === seg.length ? seg : sliceSegment(seg, 0, take));
+          half -= take;
+        }
+        this.host.write(this.fd, part, Infinity, true);
+        this.cutHandshake('sent half a ClientHello, then closed');
+        return false;
+      }
+    } else if (spec.cut === 'after-hello' && this.tlsHelloSent && sock.readable) {
+      this.cutHandshake('closed on the server\'s first flight, before Finished');
+      return false;
+    }
+    const r = this.tls.handshake();
+    this.tlsHelloSent = true;
+    if (r === DONE) {
+      this.note('tls-handshake-done');
+      return true;
+    }
+    if (r < 0) this.tlsFailed(r);
+    return false;
+  }
+
+  private cutHandshake(detail: string): void {
+    this.note('tls-cut', detail);
+    this.host.close(this.fd);
+    this.fd = -1;
+    this.ended = 'closed-by-client';
+    this.endedAtUs = this.kernel.now;
+    this.finish(null);
+  }
+
+  /** The TLS layer failed (handshake or alert): the connection is over. */
+  private tlsFailed(r: number): void {
+    const why = this.tls?.lastError ?? errnoName(r);
+    this.host.close(this.fd);
+    this.fd = -1;
+    this.ended = 'tls-error';
+    this.endedAtUs = this.kernel.now;
+    this.note('tls-error', why);
+    this.wait = null;
+    if (this.step === 0 && !this.tls?.handshakeDone) this.finish(null);
+    else this.advance();
+  }
+
   private drainReads(): void {
     for (;;) {
-      const r = this.host.read(this.fd, READ_CHUNK);
+      const r = this.tls ? this.tls.read(READ_CHUNK) : this.host.read(this.fd, READ_CHUNK);
       if (typeof r === 'number') {
         if (r === -EAGAIN) return;
-        if (r === 0) this.connectionEnded('eof');
+        if (r === -EPROTO && this.tls?.closedByPeer) this.connectionEnded('eof');
+        else if (r === -EPROTO) this.tlsFailed(r);
+        else if (r === 0) this.connectionEnded('eof');
         else this.connectionEnded('reset', errnoName(r));
         return;
       }
@@ -232,7 +309,7 @@ export class ClientActor implements Watcher {
   }
 
   private send(segs: readonly Segment[]): void {
-    if (this.out.length === 0 && this.fd !== -1) {
+    if (this.out.length === 0 && this.fd !== -1 && !this.tls) {
       // Performance: nothing is queued, so the runs go straight to write(); only what the socket
       // did not take is queued (the same bytes, in the same order, as queueing everything first).
       const n = this.host.write(this.fd, segs, Infinity, true);
@@ -253,6 +330,15 @@ export class ClientActor implements Watcher {
 
   private flush(): void {
     if (this.out.length === 0 || this.fd === -1) return;
+    if (this.tls) {
+      // SSL_write takes one record (16 KiB at most) per call.
+      for (;;) {
+        const n = this.tls.write(this.out.segments(), this.out.length);
+        if (n <= 0) return;
+        this.out.skip(n);
+        if (this.out.length === 0) return;
+      }
+    }
     // The program's runs are never modified after they are made: the kernel may keep them.
     const n = this.host.write(this.fd, this.out.segments(), Infinity, true);
     if (n > 0) this.out.skip(n);
@@ -333,6 +419,7 @@ export class ClientActor implements Watcher {
         this.drainReads();
         break;
       case 'close':
+        this.tls?.shutdown(); // close_notify first, as a TLS client library does
         this.host.close(this.fd);
         this.fd = -1;
         this.ended = 'closed-by-client';

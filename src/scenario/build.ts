@@ -35,7 +35,7 @@ export interface ScenarioInput {
     config?: Record<string, string | number>;
     nofile?: { soft?: number; hard?: number };
     pollOrder?: ServerSpec['pollOrder'];
-    cost?: { commandUs?: number; byteNs?: number };
+    cost?: Partial<ServerSpec['cost']>;
     port?: number;
     host?: string;
   };
@@ -62,7 +62,7 @@ export function makeScenario(input: ScenarioInput = {}, file?: string): Scenario
     config,
     nofile: { soft: s.nofile?.soft ?? DEFAULT_SERVER.nofile.soft, hard: s.nofile?.hard ?? DEFAULT_SERVER.nofile.hard },
     pollOrder: s.pollOrder ?? DEFAULT_SERVER.pollOrder,
-    cost: { commandUs: s.cost?.commandUs ?? DEFAULT_SERVER.cost.commandUs, byteNs: s.cost?.byteNs ?? DEFAULT_SERVER.cost.byteNs },
+    cost: { ...DEFAULT_SERVER.cost, ...s.cost },
     port: s.port ?? DEFAULT_SERVER.port,
     host: s.host ?? DEFAULT_SERVER.host,
   };

@@ -6,6 +6,7 @@ import { isAlias, isMap as isYamlMap, isPair, isScalar, isSeq, LineCounter, pars
 import type { Document, Node as YamlNode } from 'yaml';
 import { CLIENT_NAME_RE, DEFAULT_NOFILE, isMap, isRegexPattern, PARSE_PARAMS, scenarioSchema, TEXT_LIST_KEYS } from './schema.ts';
 import type { ClientEntry, IssueParams, ScenarioEntry } from './schema.ts';
+import { DEFAULT_TLS_COST } from '../kernel/sim-backend.ts';
 import { closest } from './suggest.ts';
 import type { ClientSpec, DocPath, Expectation, LinkSpec, Location, Scenario, ServerSpec } from './types.ts';
 
@@ -53,7 +54,7 @@ export const DEFAULT_SERVER: Readonly<ServerSpec> = {
   config: {},
   nofile: DEFAULT_NOFILE,
   pollOrder: 'fd',
-  cost: { commandUs: 2, byteNs: 1 },
+  cost: { commandUs: 2, byteNs: 1, tlsHandshakeUs: DEFAULT_TLS_COST.handshakeUs, tlsRecordNs: DEFAULT_TLS_COST.recordNs, tlsByteNs: DEFAULT_TLS_COST.byteNs },
   port: 6379,
   host: '127.0.0.1',
 };
@@ -129,6 +130,7 @@ export function parseScenario(text: string, file: string): { ok: true; scenario:
     }
   }
   const names = checkClientNames(raw, add);
+  if (parsed.success) checkTlsClients(parsed.data, add);
   if (issues.length > 0 || !parsed.success) return { ok: false, issues: sortIssues(issues) };
 
   return { ok: true, scenario: build(parsed.data, names, file, (path) => locateAt(path)) };
@@ -236,6 +238,15 @@ function span(members: string[]): string {
   return members.length <= 3 ? members.join(', ') : `${members[0]} … ${members[members.length - 1]}`;
 }
 
+/** A TLS client needs a server with a tls-port to connect to. */
+function checkTlsClients(data: ScenarioEntry, add: (path: DocPath, message: string, atKey?: boolean) => void): void {
+  const port = data.server?.config?.['tls-port'];
+  if (port !== undefined && port !== '0') return;
+  (data.clients ?? []).forEach((c, i) => {
+    if (c.tls) add(['clients', i, 'tls'], 'a TLS client needs the server to listen for TLS: set server.config.tls-port (and tls-cert-file, tls-key-file, tls-ca-cert-file)', true);
+  });
+}
+
 function checkClientNames(raw: unknown, add: (path: DocPath, message: string, atKey?: boolean) => void): ClientNames {
   const all = new Set<string>();
   const groups = new Map<string, string[]>();
@@ -333,6 +344,9 @@ function build(data: ScenarioEntry, names: ClientNames, file: string, locate: (p
     cost: {
       commandUs: s.cost?.command ?? DEFAULT_SERVER.cost.commandUs,
       byteNs: s.cost?.byte ?? DEFAULT_SERVER.cost.byteNs,
+      tlsHandshakeUs: s.cost?.['tls-handshake'] ?? DEFAULT_SERVER.cost.tlsHandshakeUs,
+      tlsRecordNs: s.cost?.['tls-record'] ?? DEFAULT_SERVER.cost.tlsRecordNs,
+      tlsByteNs: s.cost?.['tls-byte'] ?? DEFAULT_SERVER.cost.tlsByteNs,
     },
     port: s.port ?? DEFAULT_SERVER.port,
     host: s.host ?? DEFAULT_SERVER.host,
@@ -348,6 +362,7 @@ function build(data: ScenarioEntry, names: ClientNames, file: string, locate: (p
         // Group members connect `connect-every` apart (all at once by default).
         connectAtUs: (c['connect-at'] ?? 0) + k * (c['connect-every'] ?? 0),
         ...(c.addr !== undefined ? { addr: c.addr } : {}),
+        ...(c.tls ? { tls: { cert: c.tls.cert ?? 'valid', trustServer: c.tls['trust-server'] ?? true, ...(c.tls['cut-handshake'] ? { cut: c.tls['cut-handshake'] } : {}) } } : {}),
         network: { ...network, ...c.network },
         // Each member gets its own step objects (steps are plain data; filler segments are immutable).
         script: (c.script ?? []).map((st) => ({ ...st })),

@@ -87,7 +87,8 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}, hooks: RunHooks
   kernel = new Kernel({ streams, tracer: recorder, pollOrder: sc.server.pollOrder, horizonUs: sc.horizonUs });
   kernel.serverLink = sc.network;
   const serverHost = kernel.createServerHost('server', sc.server.host, sc.server.nofile);
-  const backend = new SimBackend(kernel, serverHost, recorder);
+  const { tlsHandshakeUs, tlsRecordNs, tlsByteNs } = sc.server.cost;
+  const backend = new SimBackend(kernel, serverHost, recorder, { handshakeUs: tlsHandshakeUs, recordNs: tlsRecordNs, byteNs: tlsByteNs });
   const server = new Server(backend, config, sc.server.cost);
   hooks.onServer?.({ kernel, server, serverHost, recorder });
   const started = server.start();
@@ -96,7 +97,9 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}, hooks: RunHooks
     // 127.0.0.1 for the first 28,232 clients, then further loopback addresses (see clientIpFor).
     const host = kernel.createClientHost(spec.name, spec.addr ?? clientIpFor(i), spec.network);
     hooks.onClientHost?.(host, spec);
-    const a = new ClientActor(kernel, host, spec, { ip: sc.server.host, port: sc.server.port });
+    // TLS clients talk to the tls-port (the loader checked that there is one).
+    const port = spec.tls ? config['tls-port'] : sc.server.port;
+    const a = new ClientActor(kernel, host, spec, { ip: sc.server.host, port });
     a.start();
     return { a, host };
   });

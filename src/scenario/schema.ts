@@ -339,7 +339,13 @@ const server = record('server', {
     return { soft, hard };
   }),
   'poll-order': z.enum(['fd', 'fifo', 'random']),
-  cost: record('cost', { command: duration(), byte: duration({ resolution: 'ns' }) }),
+  cost: record('cost', {
+    command: duration(),
+    byte: duration({ resolution: 'ns' }),
+    'tls-handshake': duration(),
+    'tls-record': duration({ resolution: 'ns' }),
+    'tls-byte': duration({ resolution: 'ns' }),
+  }),
   port: int(1, 65535),
   host: z.string().refine((h) => isIP(h) !== 0, { message: 'expected an IP address such as 127.0.0.1' }),
 });
@@ -515,9 +521,28 @@ const step = described(z.unknown().transform((v, ctx): Step => {
 
 export const CLIENT_NAME_RE = /^[A-Za-z0-9_.-]+$/;
 
+/**
+ * A client's TLS settings: it connects to the server's tls-port and does a TLS 1.3 handshake
+ * before its script. `tls: true` takes every default.
+ */
+const tlsRecord = record('tls', {
+  /** The certificate it presents when asked: valid (default), none, untrusted (another CA), expired. */
+  cert: z.enum(['valid', 'none', 'untrusted', 'expired']),
+  /** Whether it accepts the server's certificate (default true); false aborts with an unknown_ca alert. */
+  'trust-server': z.boolean(),
+  /** Cut the handshake off: half-hello (half a ClientHello, then close), after-hello (close once the server answers). */
+  'cut-handshake': z.enum(['half-hello', 'after-hello']),
+});
+const tls = described(z.unknown().transform((v, ctx): z.output<typeof tlsRecord> | undefined => {
+  if (v === true) return {};
+  if (v === false) return undefined;
+  return sub(tlsRecord, v, ctx, []);
+}), (walk) => ({ description: 'TLS for this client: true, or a map of settings', oneOf: [{ type: 'boolean' }, walk(tlsRecord)] }));
+
 const client = record(
   'a client',
   {
+    tls,
     name: z.string().regex(CLIENT_NAME_RE, { message: 'a client name uses only letters, digits, _ . and -' }),
     count: int(1, 1_000_000),
     'connect-at': duration(),
@@ -639,6 +664,8 @@ const CLOSE_REASON_SET: Record<CloseReason, true> = {
   security: true,
   'protected-mode': true,
   'write-error': true,
+  'tls-handshake': true,
+  'tls-error': true,
 };
 export const CLOSE_REASONS = Object.keys(CLOSE_REASON_SET) as CloseReason[];
 
@@ -659,6 +686,7 @@ const EVENT_FIELDS: { [K in EventKind]: Record<FieldsOf<K>, true> } = {
   log: { level: true, line: true },
   cron: { hz: true, visited: true, clients: true },
   fault: { fault: true, detail: true },
+  tls: { id: true, what: true, detail: true },
   client: { what: true, detail: true },
   horizon: {},
 };

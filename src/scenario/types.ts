@@ -43,8 +43,11 @@ export interface ServerSpec {
   nofile: { soft: number; hard: number };
   /** Order in which poll reports ready fds: ascending fd, order they became ready, or seeded shuffle. */
   pollOrder: 'fd' | 'fifo' | 'random';
-  /** Virtual CPU cost of work. Defaults: 2 µs per command, 1 ns per byte read or written. */
-  cost: { commandUs: number; byteNs: number };
+  /**
+   * Virtual CPU cost of work. Defaults: 2 µs per command, 1 ns per byte read or written; TLS: 700 µs
+   * per handshake, 500 ns per record and 1 ns per byte encrypted or decrypted.
+   */
+  cost: { commandUs: number; byteNs: number; tlsHandshakeUs: number; tlsRecordNs: number; tlsByteNs: number };
   /** Listening port. Default 6379. */
   port: number;
   /** Address the server binds and clients connect to. Default 127.0.0.1. */
@@ -64,11 +67,23 @@ export interface ClientSpec {
    * ::1 as local.
    */
   addr?: string;
+  /** TLS: the client connects to the tls-port and shakes hands before its script; absent = plain TCP. */
+  tls?: ClientTls;
   /** Link for this client: the scenario's network merged with the client's overrides. */
   network: LinkSpec;
   script: Step[];
   /** Location of the client's entry, for messages. */
   line: number;
+}
+
+/** A TLS client's settings (see docs/scenarios.md § TLS). */
+export interface ClientTls {
+  /** The certificate presented when the server asks for one. Default `valid`. */
+  cert: 'valid' | 'none' | 'untrusted' | 'expired';
+  /** Whether the client accepts the server's certificate. Default true. */
+  trustServer: boolean;
+  /** Cut the handshake off midway instead of finishing it. */
+  cut?: 'half-hello' | 'after-hello';
 }
 
 /** One step of a client script, run in order once the client is connected. */

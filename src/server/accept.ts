@@ -4,6 +4,7 @@ import { EAGAIN, strerror } from '../base/errno.ts';
 import type { Client } from './client.ts';
 import { createClient, freeClientAsync } from './lifecycle.ts';
 import type { Server } from './server.ts';
+import { connTlsAccept } from './tls.ts';
 
 /** MAX_ACCEPTS_PER_CALL. */
 export const MAX_ACCEPTS_PER_CALL = 1000;
@@ -28,11 +29,15 @@ export function acceptTcpHandler(server: Server, fd: number): void {
   }
 }
 
-/** Admission control, then the client. The refusal is written straight to the socket. */
-export function acceptCommonHandler(server: Server, fd: number, addr: string, laddr: string): void {
+/**
+ * Admission control, then the client. The refusal is written straight to the socket — except on
+ * the tls-port, where no handshake has happened yet, so nothing is written and the connection
+ * just drops.
+ */
+export function acceptCommonHandler(server: Server, fd: number, addr: string, laddr: string, tls = false): void {
   if (server.clients.length >= server.config.maxclients) {
     // One best-effort write, result ignored; no client, no id, no output buffer.
-    server.backend.write(fd, [MAXCLIENTS_ERR], MAXCLIENTS_ERR.length);
+    if (!tls) server.backend.write(fd, [MAXCLIENTS_ERR], MAXCLIENTS_ERR.length);
     server.stats.rejectedConn++;
     const t = server.backend.tracer;
     if (t.wants('reject')) t.emit({ kind: 'reject', reason: 'maxclients', addr, detail: `${server.clients.length} clients connected, maxclients ${server.config.maxclients}` }, addr);
@@ -42,7 +47,8 @@ export function acceptCommonHandler(server: Server, fd: number, addr: string, la
   const c = createClient(server, fd, addr, laddr);
   const t = server.backend.tracer;
   if (t.wants('accept')) t.emit({ kind: 'accept', id: c.id, fd, addr }, addr);
-  clientAcceptHandler(server, c);
+  if (tls) connTlsAccept(server, c);
+  else clientAcceptHandler(server, c);
 }
 
 /**
@@ -75,7 +81,7 @@ function peerIp(addr: string): string {
  * user, a client whose address is not exactly 127.0.0.1 or ::1 (so 127.0.0.2 is not local; in
  * 7.0.15 the bind address is not consulted) gets the error, counts as rejected, and is freed.
  */
-function clientAcceptHandler(server: Server, c: Client): void {
+export function clientAcceptHandler(server: Server, c: Client): void {
   const ip = peerIp(c.addr);
   if (server.config['protected-mode'] && server.config.requirepass === '' && ip !== '127.0.0.1' && ip !== '::1') {
     server.backend.write(c.fd, [PROTECTED_MODE_DENIED], PROTECTED_MODE_DENIED.length);

@@ -45,6 +45,8 @@ export interface QueuedCommand {
 
 export class Client {
   name = '';
+  /** A tls-port client whose TLS handshake is not finished (CONN_STATE_ACCEPTING). */
+  tlsAccepting = false;
   /** Seconds (server.unixtime) at creation and at the last read or write. */
   ctime: number;
   lastinteraction: number;

@@ -70,6 +70,16 @@ export interface ServerConfig {
   'slowlog-max-len': number;
   /** DEBUG is refused unless `yes`, or `local` and the client connects from 127.0.0.1 / ::1. Immutable. */
   'enable-debug-command': 'no' | 'yes' | 'local';
+  /** TLS listener port; 0 = none. Immutable here (7.0 can rebind it at run time). */
+  'tls-port': number;
+  /** Certificate, key and CA files of the TLS listener (the simulator only names them). */
+  'tls-cert-file': string;
+  'tls-key-file': string;
+  'tls-ca-cert-file': string;
+  /** Whether TLS clients must present a certificate: yes (default), optional, no. */
+  'tls-auth-clients': 'yes' | 'no' | 'optional';
+  /** tls-protocols, e.g. "TLSv1.2 TLSv1.3"; '' = the library's default. */
+  'tls-protocols': string;
 }
 
 export const DEFAULT_OBUF_LIMITS: Record<ObufClass, ObufLimit> = {
@@ -105,6 +115,12 @@ export function defaultConfig(): ServerConfig {
     'slowlog-log-slower-than': 10000,
     'slowlog-max-len': 128,
     'enable-debug-command': 'no',
+    'tls-port': 0,
+    'tls-cert-file': '',
+    'tls-key-file': '',
+    'tls-ca-cert-file': '',
+    'tls-auth-clients': 'yes',
+    'tls-protocols': '',
   };
 }
 
@@ -256,6 +272,12 @@ export const CONFIGS: ConfigDef[] = [
   intDef('slowlog-log-slower-than', -1, LONG_MAX),
   intDef('slowlog-max-len', 0, LONG_MAX),
   { ...enumDef('enable-debug-command', ['no', 'yes', 'local']), immutable: true },
+  { ...intDef('tls-port', 0, 65535), immutable: true },
+  stringDef('tls-cert-file'),
+  stringDef('tls-key-file'),
+  stringDef('tls-ca-cert-file'),
+  enumDef('tls-auth-clients', ['no', 'yes', 'optional']),
+  stringDef('tls-protocols'),
 ];
 
 const BY_NAME = new Map<string, ConfigDef>();

@@ -18,7 +18,7 @@ import { armIdleTimer } from './cron.ts';
  */
 const readHandlers = new WeakMap<Server, FileProc>();
 
-function readHandlerOf(server: Server): FileProc {
+export function readHandlerOf(server: Server): FileProc {
   let h = readHandlers.get(server);
   if (!h) readHandlers.set(server, (h = (_fd: number, _mask: number, c: Client) => readQueryFromClient(server, c)));
   return h;

@@ -2,7 +2,7 @@
 // event sized as Redis sizes it, the query-buffer limit, then every complete command already
 // buffered runs in order. The `read-policy drain` switch reads until EAGAIN instead, to show what
 // the single read buys in fairness.
-import { ECONNRESET, EPIPE, ETIMEDOUT, EAGAIN, strerror } from '../base/errno.ts';
+import { ECONNRESET, EPIPE, EPROTO, ETIMEDOUT, EAGAIN, strerror } from '../base/errno.ts';
 import { protocolErrorDump, type ParseLimits } from '../protocol/request-parser.ts';
 import { sdsRoomGreedy, sdsRoomNonGreedy } from './alloc.ts';
 import {
@@ -55,8 +55,10 @@ function readOnce(server: Server, c: Client): boolean {
       freeClientAsync(server, c, 'peer-closed');
       return false;
     }
-    server.log('verbose', `Reading from client: ${strerror(r)}`, c.addr);
-    freeClientAsync(server, c, closeReasonFor(r), strerror(r));
+    // A TLS connection reports the TLS library's reason (connGetLastError).
+    const why = r === -EPROTO ? server.backend.tlsLastError(c.fd) ?? '(null)' : strerror(r);
+    server.log('verbose', `Reading from client: ${why}`, c.addr);
+    freeClientAsync(server, c, r === -EPROTO && tlsPeerClosed(why) ? 'peer-closed' : closeReasonFor(r), why);
     return false;
   }
   let nread = 0;
@@ -84,9 +86,19 @@ function readOnce(server: Server, c: Client): boolean {
   return true;
 }
 
+/**
+ * Whether a TLS read failure is the client going away: a close_notify (SSL_ERROR_ZERO_RETURN,
+ * which tls.c reports with an empty error queue) or end of stream without one. Redis logs both
+ * as read errors, never as "Client closed connection".
+ */
+function tlsPeerClosed(why: string): boolean {
+  return why === 'error:00000000:lib(0)::reason(0)' || why.endsWith('::unexpected eof while reading');
+}
+
 /** Socket errors name their close reason. */
 function closeReasonFor(errno: number): CloseReason {
   if (errno === -ETIMEDOUT) return 'keepalive';
+  if (errno === -EPROTO) return 'tls-error';
   if (errno === -ECONNRESET || errno === -EPIPE) return 'reset';
   return 'write-error';
 }

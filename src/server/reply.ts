@@ -2,7 +2,7 @@
 // reply blocks with Redis's accounting, the pending-write queue, writeToClient with its 64 KiB
 // fairness cap, and write-behind before sleep. Limits are checked via limits.ts.
 import { type Segment, isFiller, sliceSegment } from '../base/bytes.ts';
-import { EAGAIN, ECONNRESET, EPIPE, strerror } from '../base/errno.ts';
+import { EAGAIN, ECONNRESET, EPIPE, EPROTO, strerror } from '../base/errno.ts';
 import { AE_WRITABLE, type FileProc } from '../loop/event-loop.ts';
 import { replyBlockCapacity } from './alloc.ts';
 import {
@@ -142,8 +142,9 @@ export function writeToClient(server: Server, c: Client, handlerInstalled: boole
   const t = server.backend.tracer;
   if (totwritten > 0 && t.wants('write')) t.emit({ kind: 'write', id: c.id, bytes: totwritten, pending: pendingBytes(c) }, c.addr);
   if (last < 0 && last !== -EAGAIN) {
-    server.log('verbose', `Error writing to client: ${strerror(last)}`, c.addr);
-    freeClientAsync(server, c, last === -EPIPE || last === -ECONNRESET ? 'reset' : 'write-error', strerror(last));
+    const why = last === -EPROTO ? server.backend.tlsLastError(c.fd) ?? '(null)' : strerror(last);
+    server.log('verbose', `Error writing to client: ${why}`, c.addr);
+    freeClientAsync(server, c, last === -EPIPE || last === -ECONNRESET ? 'reset' : last === -EPROTO ? 'tls-error' : 'write-error', why);
     return false;
   }
   if (totwritten > 0 && !c.has(CLIENT_MASTER)) {

@@ -13,6 +13,7 @@ import { serverCron } from './cron.ts';
 import { adjustOpenFilesLimit } from './fd-limits.ts';
 import { freeClientsInAsyncFreeQueue } from './lifecycle.ts';
 import { handleClientsWithPendingWrites } from './reply.ts';
+import { tlsAcceptHandler, tlsConfigError, tlsProcessPendingData } from './tls.ts';
 
 /** CONFIG_MIN_RESERVED_FDS: fds kept for listeners, logs, persistence. */
 export const CONFIG_MIN_RESERVED_FDS = 32;
@@ -60,6 +61,10 @@ export class Server {
   /** Fake clients (Lua, …) consume ids 1 and 2 at start, so the first connection gets id 3. */
   nextClientId = 3;
   listenFd = -1;
+  /** The tls-port listener, or -1. */
+  tlsListenFd = -1;
+  /** TLS clients whose TLS layer holds decrypted bytes (tls.c's pending_list), in listing order. */
+  readonly tlsPending = new Set<Client>();
   stats: Stats = {
     numconnections: 0, rejectedConn: 0, numcommands: 0, netInputBytes: 0, netOutputBytes: 0,
     totalReadsProcessed: 0, totalWritesProcessed: 0, totalErrorReplies: 0, unexpectedErrorReplies: 0,
@@ -128,6 +133,14 @@ export class Server {
   start(): boolean {
     if (!adjustOpenFilesLimit(this)) return false;
     this.loop.setsize = this.config.maxclients + CONFIG_FDSET_INCR;
+    // initServer: tlsConfigure comes before any listener; Redis exits when it fails.
+    const badTls = this.config['tls-port'] !== 0 ? tlsConfigError(this) : null;
+    if (badTls) {
+      this.log('warning', badTls);
+      this.log('warning', 'Failed to configure TLS. Check logs for more info.');
+      this.exitCode = 1;
+      return false;
+    }
     const fd = this.backend.listen(this.config.bind[0] ?? '127.0.0.1', this.config.port, this.config['tcp-backlog']);
     if (fd < 0) {
       this.log('warning', `Warning: Could not create server TCP listening socket ${this.config.bind[0]}:${this.config.port}: bind: errno ${-fd}`);
@@ -137,6 +150,7 @@ export class Server {
     }
     this.listenFd = fd;
     this.loop.createFileEvent(fd, AE_READABLE, (lfd) => acceptTcpHandler(this, lfd));
+    if (!this.listenTls()) return false;
     this.loop.createTimeEvent(1, () => serverCron(this));
     this.loop.setBeforeSleepProc(() => this.beforeSleep());
     this.log('notice', 'Server initialized');
@@ -144,11 +158,31 @@ export class Server {
     return true;
   }
 
-  /** beforeSleep, in Redis's order for what is modelled: writes, then async frees. */
+  /** The tls-port listener with its accept handler, when tls-port is set (checked by start()). */
+  private listenTls(): boolean {
+    const port = this.config['tls-port'];
+    if (port === 0) return true;
+    const host = this.config.bind[0] ?? '127.0.0.1';
+    const fd = this.backend.listen(host, port, this.config['tcp-backlog']);
+    if (fd < 0) {
+      this.log('warning', `Warning: Could not create server TCP listening socket ${host}:${port}: bind: errno ${-fd}`);
+      this.log('warning', 'Failed listening on port ' + port + ' (TLS), aborting.');
+      this.exitCode = 1;
+      return false;
+    }
+    this.tlsListenFd = fd;
+    this.freeClientHooks.push((c) => this.tlsPending.delete(c));
+    this.loop.createFileEvent(fd, AE_READABLE, (lfd) => tlsAcceptHandler(this, lfd));
+    return true;
+  }
+
+  /** beforeSleep, in Redis's order for what is modelled: TLS pending data, writes, then async frees. */
   beforeSleep(): void {
     // Each loop iteration costs a little CPU (epoll_wait, bookkeeping), so a server that spins —
     // a listener left readable by EMFILE, say — still lets virtual time move, as a real one does.
     this.charge(0, 0, LOOP_ITERATION_NS);
+    // (Redis runs blocked-client timeouts just before this; the two do not interact.)
+    if (this.tlsListenFd !== -1) tlsProcessPendingData(this);
     for (const hook of this.beforeSleepHooks) hook(this);
     handleClientsWithPendingWrites(this);
     freeClientsInAsyncFreeQueue(this);

@@ -15,6 +15,8 @@ export type CloseReason =
   | 'reset' // ECONNRESET / EPIPE and other socket errors
   | 'security' // a `POST` or `Host:` command (cross-protocol scripting guard)
   | 'protected-mode' // a non-local client refused by protected mode (after the -DENIED error)
+  | 'tls-handshake' // the TLS handshake failed (bad or missing certificate, not TLS, cut off)
+  | 'tls-error' // a TLS error after the handshake (a fatal alert, a corrupt record)
   | 'write-error'; // a write failed for another reason
 
 /** Why a connection was refused before it became a client. */
@@ -44,6 +46,7 @@ export type EventBody =
   | { kind: 'log'; level: 'debug' | 'verbose' | 'notice' | 'warning'; line: string }
   | { kind: 'cron'; hz: number; visited: number; clients: number }
   | { kind: 'fault'; fault: string; detail?: string }
+  | { kind: 'tls'; id: number; what: 'handshake-done' | 'handshake-failed'; detail?: string }
   | { kind: 'client'; what: string; detail?: string } // a client script's own observations (received reply, eof, step)
   | { kind: 'horizon' };
 

@@ -1,13 +1,13 @@
 // Test helper: run a scenario written inline as YAML through the whole stack (loader, kernel,
 // core, clients) and look at what each client saw.
 import { parseScenario, formatIssue } from '../../src/scenario/load.ts';
-import { runScenario, type RunOptions, type RunResult } from '../../src/scenario/run.ts';
+import { runScenario, type RunHooks, type RunOptions, type RunResult } from '../../src/scenario/run.ts';
 
-/** Parses and runs `yaml`; throws with every issue if the scenario is invalid. */
-export function runYaml(yaml: string, opts: RunOptions = {}): RunResult {
+/** Parses and runs `yaml` (with instruments, if given); throws with every issue if the scenario is invalid. */
+export function runYaml(yaml: string, opts: RunOptions = {}, hooks: RunHooks = {}): RunResult {
   const r = parseScenario(yaml, 'inline.yaml');
   if (!r.ok) throw new Error(r.issues.map(formatIssue).join('\n'));
-  return runScenario(r.scenario, opts);
+  return runScenario(r.scenario, opts, hooks);
 }
 
 /** The rendered replies client `name` received. */

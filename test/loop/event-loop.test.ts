@@ -57,6 +57,18 @@ class FakeBackend implements Backend {
     return -11;
   }
   close(): void {}
+  tlsAccept(): number {
+    return -95;
+  }
+  tlsHandshake(): number {
+    return -95;
+  }
+  tlsLastError(): string | null {
+    return null;
+  }
+  tlsPending(): number {
+    return 0;
+  }
   setsockopt(_fd: number, _opt: SockOpt, _v: number): number {
     return 0;
   }
