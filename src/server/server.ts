@@ -3,10 +3,11 @@
 // their own file and receive this object.
 import { List } from '../base/list.ts';
 import type { Backend } from '../loop/backend.ts';
-import { AE_READABLE, EventLoop } from '../loop/event-loop.ts';
+import { EventLoop } from '../loop/event-loop.ts';
 import type { ConnRef } from '../timeline/events.ts';
 import './commands/index.ts';
 import { acceptTcpHandler } from './accept.ts';
+import { createSocketAcceptHandler, listenToPort } from './listen.ts';
 import type { Client } from './client.ts';
 import type { ServerConfig } from './config.ts';
 import { serverCron } from './cron.ts';
@@ -59,7 +60,8 @@ export class Server {
   readonly monitors = new List<Client>();
   /** Fake clients (Lua, …) consume ids 1 and 2 at start, so the first connection gets id 3. */
   nextClientId = 3;
-  listenFd = -1;
+  /** server.ipfd: the plain TCP listeners, one per bound address, in `bind` order. */
+  ipfd: number[] = [];
   stats: Stats = {
     numconnections: 0, rejectedConn: 0, numcommands: 0, netInputBytes: 0, netOutputBytes: 0,
     totalReadsProcessed: 0, totalWritesProcessed: 0, totalErrorReplies: 0, unexpectedErrorReplies: 0,
@@ -128,20 +130,25 @@ export class Server {
   start(): boolean {
     if (!adjustOpenFilesLimit(this)) return false;
     this.loop.setsize = this.config.maxclients + CONFIG_FDSET_INCR;
-    const fd = this.backend.listen(this.config.bind[0] ?? '127.0.0.1', this.config.port, this.config['tcp-backlog']);
-    if (fd < 0) {
-      this.log('warning', `Warning: Could not create server TCP listening socket ${this.config.bind[0]}:${this.config.port}: bind: errno ${-fd}`);
-      this.log('warning', 'Failed listening on port ' + this.config.port + ' (TCP), aborting.');
-      this.exitCode = 1;
-      return false;
+    if (this.config.port !== 0) {
+      const fds = listenToPort(this, this.config.port);
+      if (!fds) return this.abort(`Failed listening on port ${this.config.port} (TCP), aborting.`);
+      this.ipfd = fds;
     }
-    this.listenFd = fd;
-    this.loop.createFileEvent(fd, AE_READABLE, (lfd) => acceptTcpHandler(this, lfd));
+    if (this.ipfd.length === 0) return this.abort('Configured to not listen anywhere, exiting.');
+    createSocketAcceptHandler(this, this.ipfd, (lfd) => acceptTcpHandler(this, lfd));
     this.loop.createTimeEvent(1, () => serverCron(this));
     this.loop.setBeforeSleepProc(() => this.beforeSleep());
     this.log('notice', 'Server initialized');
     this.log('notice', 'Ready to accept connections');
     return true;
+  }
+
+  /** Logs why Redis exits at start-up and records exit(1). Returns false, for start(). */
+  private abort(line: string): false {
+    this.log('warning', line);
+    this.exitCode = 1;
+    return false;
   }
 
   /** beforeSleep, in Redis's order for what is modelled: writes, then async frees. */
