@@ -33,7 +33,10 @@ clients:
 ${clients}
 `;
 
-const connectResult = (r: RunResult, name: string) => r.events.find((e) => e.kind === 'connect' && e.client === name);
+const connectResult = (r: RunResult, name: string) => {
+  const e = r.events.find((x) => x.kind === 'connect' && x.client === name);
+  return e?.kind === 'connect' ? e : undefined;
+};
 
 describe('listenToPort at start-up', () => {
   it('binds the addresses in order: listener fds 6, 7, 8 and the first client gets fd 9', () => {
