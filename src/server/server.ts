@@ -62,6 +62,12 @@ export class Server {
   nextClientId = 3;
   /** server.ipfd: the plain TCP listeners, one per bound address, in `bind` order. */
   ipfd: number[] = [];
+  /**
+   * Whether the backend can make listeners after start-up. Node binds asynchronously, so on real
+   * sockets (src/real) the listener is made before the core starts and CONFIG SET bind answers
+   * not-modelled instead of closing it.
+   */
+  listenersAfterStart = true;
   stats: Stats = {
     numconnections: 0, rejectedConn: 0, numcommands: 0, netInputBytes: 0, netOutputBytes: 0,
     totalReadsProcessed: 0, totalWritesProcessed: 0, totalErrorReplies: 0, unexpectedErrorReplies: 0,

@@ -163,7 +163,7 @@ function configSet(server: Server, c: Client, argv: Arg[]): void {
     // Sensitive values are redacted even when the command fails.
     if (SENSITIVE.has(def.name)) redactClientCommandArgument(c, 2 + i * 2 + 1);
     if (invalid) continue;
-    if (NOT_MODELLED.has(def.name)) {
+    if (NOT_MODELLED.has(def.name) || (def.name === 'bind' && !server.listenersAfterStart)) {
       notModelledName = def.name;
       invalid = true;
       continue;
