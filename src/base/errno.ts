@@ -2,7 +2,7 @@
 // Simulated failures are values of this type, never exceptions.
 
 export const EPERM = 1, EINTR = 4, EBADF = 9, EAGAIN = 11, EINVAL = 22, EMFILE = 24, EPIPE = 32,
-  EADDRINUSE = 98, ECONNRESET = 104, ENOTCONN = 107, ETIMEDOUT = 110, ECONNREFUSED = 111,
+  EADDRINUSE = 98, EADDRNOTAVAIL = 99, ECONNRESET = 104, ENOTCONN = 107, ETIMEDOUT = 110, ECONNREFUSED = 111,
   EINPROGRESS = 115;
 /** Failures of the TLS layer (EPROTO) and of a backend without TLS (EOPNOTSUPP). */
 export const EPROTO = 71, EOPNOTSUPP = 95;
@@ -21,6 +21,7 @@ const NAMES: Record<number, [string, string]> = {
   [EMFILE]: ['EMFILE', 'Too many open files'],
   [EPIPE]: ['EPIPE', 'Broken pipe'],
   [EADDRINUSE]: ['EADDRINUSE', 'Address already in use'],
+  [EADDRNOTAVAIL]: ['EADDRNOTAVAIL', 'Cannot assign requested address'],
   [ECONNRESET]: ['ECONNRESET', 'Connection reset by peer'],
   [ENOTCONN]: ['ENOTCONN', 'Transport endpoint is not connected'],
   [ETIMEDOUT]: ['ETIMEDOUT', 'Connection timed out'],

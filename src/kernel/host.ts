@@ -2,8 +2,9 @@
 // after the ones they imitate (returning negative errno values, never throwing for a simulated
 // failure), and an epoll-like ready list. Byte transport is network.ts; time and faults kernel.ts.
 import { Filler, type Segment, isFiller } from '../base/bytes.ts';
+import { canonicalIp, ipFamily, wildcardOf } from '../base/ip.ts';
 import {
-  EADDRINUSE, EAGAIN, EBADF, EINPROGRESS, EINVAL, EMFILE, ENOTCONN, EPERM, EPIPE,
+  EADDRINUSE, EADDRNOTAVAIL, EAGAIN, EBADF, EINPROGRESS, EINVAL, EMFILE, ENOTCONN, EPERM, EPIPE,
 } from '../base/errno.ts';
 import type { Kernel } from './kernel.ts';
 import type { Route } from './network.ts';
@@ -106,10 +107,19 @@ export class Host {
     return this.allocFd(s);
   }
 
+  /**
+   * bind(): `ip` must be an address of this machine (the server's: see Kernel.serverOwns) or the
+   * wildcard of its family, else -EADDRNOTAVAIL; -EADDRINUSE when a listener holds the port there.
+   */
   bind(fd: number, ip: string, port: number): number {
     const s = this.fds[fd];
     if (!s) return -EBADF;
-    if (port !== 0 && this.kernel.listenerAt(ip, port)) return -EADDRINUSE;
+    const fam = ipFamily(ip);
+    if (fam === 0) return -EINVAL;
+    ip = canonicalIp(ip);
+    const owned = ip === wildcardOf(fam) || (this.route ? ip === this.ip : this.kernel.serverOwns(ip));
+    if (!owned) return -EADDRNOTAVAIL;
+    if (port !== 0 && this.kernel.bindConflict(ip, port)) return -EADDRINUSE;
     s.localIp = ip;
     s.localPort = port;
     return 0;
@@ -143,7 +153,7 @@ export class Host {
     if (!s || !this.route) return -EBADF;
     s.localIp = this.ip;
     s.localPort = this.kernel.nextEphemeralPort(this.ip);
-    s.remoteIp = ip;
+    s.remoteIp = canonicalIp(ip);
     s.remotePort = port;
     s.state = 'connecting';
     this.kernel.network.sendSyn(s, this.route);

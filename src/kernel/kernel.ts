@@ -2,6 +2,7 @@
 // listener table, keepalive timers, scheduled faults, and the blocking poll that lets simulated
 // time pass. It implements no Redis policy; the core reaches it only through sim-backend.ts.
 import { ETIMEDOUT } from '../base/errno.ts';
+import { canonicalIp, ipFamily, isLoopback, wildcardOf } from '../base/ip.ts';
 import type { RandomStreams } from '../base/rng.ts';
 import type { EventBody, Tracer } from '../timeline/events.ts';
 import type { LinkSpec, FaultSpec } from './types.ts';
@@ -69,6 +70,7 @@ export class Kernel {
     this.network = new Network(this.sched, {
       markReady: (s) => this.markReady(s),
       listenerAt: (ip, port) => this.listenerAt(ip, port),
+      serverOwns: (ip) => this.serverOwns(ip),
       spawnAccepted: (l, c) => this.spawnAccepted(l, c),
       onConnect: (s, result) => this.trace({ kind: 'connect', addr: fmtAddr(s.remoteIp, s.remotePort), result }, s.host.name),
       rearmKeepalive: (s) => this.armKeepalive(s),
@@ -107,13 +109,30 @@ export class Kernel {
 
   // ---- machines --------------------------------------------------------------------------------
 
-  createServerHost(name: string, ip: string, nofile: { soft: number; hard: number }): Host {
-    return new Host(this, name, ip, nofile, null);
+  /** Addresses of the server machine besides its loopback ones (see serverOwns). */
+  private readonly serverAddrs = new Set<string>();
+
+  /**
+   * The server machine, at `ip`, with `interfaces`: further addresses it owns (a LAN address, a
+   * public IPv6 one…). It owns the loopback addresses as well (see serverOwns).
+   */
+  createServerHost(name: string, ip: string, nofile: { soft: number; hard: number }, interfaces: readonly string[] = []): Host {
+    for (const a of [ip, ...interfaces]) this.serverAddrs.add(canonicalIp(a));
+    return new Host(this, name, canonicalIp(ip), nofile, null);
+  }
+
+  /**
+   * Whether `ip` is an address of the server machine: 127.0.0.0/8 and ::1 (its loopback
+   * interface), its host address and its interfaces. bind() to another address fails with
+   * EADDRNOTAVAIL, and a SYN sent to another address is answered by nobody (network.ts).
+   */
+  serverOwns(ip: string): boolean {
+    return isLoopback(ip) || this.serverAddrs.has(canonicalIp(ip));
   }
 
   createClientHost(name: string, ip: string, link: LinkSpec): Host {
     const route = new Route(name, link, this.opts.streams);
-    const h = new Host(this, name, ip, { soft: 1024, hard: 1048576 }, route);
+    const h = new Host(this, name, canonicalIp(ip), { soft: 1024, hard: 1048576 }, route);
     this.clientHosts.set(name, h);
     return h;
   }
@@ -135,8 +154,28 @@ export class Kernel {
 
   // ---- listeners -------------------------------------------------------------------------------
 
+  /**
+   * The listener a SYN for `ip:port` reaches: one bound to exactly that address, else the wildcard
+   * of the address's family (0.0.0.0 takes only IPv4, :: only IPv6: Redis binds IPv6 listeners
+   * with IPV6_V6ONLY, and the kernel models no other kind).
+   */
   listenerAt(ip: string, port: number): Socket | undefined {
-    return this.listeners.get(fmtAddr(ip, port)) ?? this.listeners.get(fmtAddr('0.0.0.0', port));
+    return this.listeners.get(fmtAddr(ip, port)) ?? this.listeners.get(fmtAddr(wildcardOf(ipFamily(ip) === 6 ? 6 : 4), port));
+  }
+
+  /**
+   * Whether binding `ip:port` clashes with a listener (EADDRINUSE): one of the same family on the
+   * same port whose address is the same or where either address is the wildcard. SO_REUSEADDR,
+   * which Redis sets, does not allow sharing a port with a listening socket.
+   */
+  bindConflict(ip: string, port: number): boolean {
+    const fam = ipFamily(ip) === 6 ? 6 : 4;
+    const any = wildcardOf(fam);
+    for (const l of this.listeners.values()) {
+      if (l.localPort !== port || (ipFamily(l.localIp) === 6 ? 6 : 4) !== fam) continue;
+      if (l.localIp === ip || l.localIp === any || ip === any) return true;
+    }
+    return false;
   }
 
   registerListener(s: Socket): void {

@@ -7,6 +7,10 @@
 // (no retransmission give-up after tcp_retries2); SYNs that find the accept queue full are dropped
 // and retried at 1, 3, 7, 15, 31 and 63 s, then connect() fails with ETIMEDOUT, as Linux does with
 // tcp_syn_retries = 6 (the SYN-ACK/ACK race of tcp_abort_on_overflow = 0 is not modelled).
+// A SYN to an address of the server machine with no listener there is answered by RST
+// (ECONNREFUSED); a SYN to an address no machine owns is answered by nobody and retried the same
+// way until ETIMEDOUT (Linux on the same LAN would give EHOSTUNREACH once ARP fails; a routed
+// address behaves as modelled).
 import { ECONNREFUSED, ECONNRESET, ETIMEDOUT } from '../base/errno.ts';
 import type { RandomStreams, Rng } from '../base/rng.ts';
 import type { LinkSpec, Direction } from './types.ts';
@@ -79,6 +83,8 @@ export class Path {
 export interface NetworkHooks {
   markReady(s: Socket): void;
   listenerAt(ip: string, port: number): Socket | undefined;
+  /** Whether the server machine owns `ip` (it answers SYNs sent there, with RST if nobody listens). */
+  serverOwns(ip: string): boolean;
   /** Creates the server-side socket of a new connection (no fd until accept). */
   spawnAccepted(listener: Socket, client: Socket): Socket;
   onConnect(s: Socket, result: 'ok' | 'refused' | 'timeout'): void;
@@ -118,6 +124,8 @@ export class Network {
     if (route.blocked('to-server')) return retry();
     this.sched.after(this.delay(route), () => {
       if (s.state !== 'connecting') return;
+      // Nobody owns the address: no RST comes back, the SYN is simply lost (even for a wildcard listener).
+      if (!this.hooks.serverOwns(s.remoteIp)) return retry();
       const listener = this.hooks.listenerAt(s.remoteIp, s.remotePort);
       if (!listener) {
         this.sched.after(this.delay(route), () => {

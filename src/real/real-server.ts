@@ -88,6 +88,7 @@ export async function startRealServer(opts: RealServerOptions): Promise<RealServ
   config.bind = [opts.host];
   config.port = bound > 0 ? bound : opts.port;
   const server = new Server(backend, config, { commandUs: 0, byteNs: 0 });
+  server.listenersAfterStart = false;
   let stopped = false;
   let driver: LoopDriver | null = null;
   const handle: RealServer = {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { isAlias, isMap as isYamlMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
+import { checkClientAddresses } from './addresses.ts';
 import { CLIENT_NAME_RE, DEFAULT_NOFILE, isMap, isRegexPattern, PARSE_PARAMS, scenarioSchema, TEXT_LIST_KEYS } from './schema.ts';
 import type { ClientEntry, IssueParams, ScenarioEntry } from './schema.ts';
 import { DEFAULT_TLS_COST } from '../kernel/sim-backend.ts';
@@ -131,6 +132,7 @@ export function parseScenario(text: string, file: string): { ok: true; scenario:
   }
   const names = checkClientNames(raw, add);
   if (parsed.success) checkTlsClients(parsed.data, add);
+  if (parsed.success) checkClientAddresses(parsed.data, add);
   if (issues.length > 0 || !parsed.success) return { ok: false, issues: sortIssues(issues) };
 
   return { ok: true, scenario: build(parsed.data, names, file, (path) => locateAt(path)) };
@@ -350,6 +352,7 @@ function build(data: ScenarioEntry, names: ClientNames, file: string, locate: (p
     },
     port: s.port ?? DEFAULT_SERVER.port,
     host: s.host ?? DEFAULT_SERVER.host,
+    ...(s.interfaces !== undefined ? { interfaces: s.interfaces } : {}),
   };
 
   const clients: ClientSpec[] = [];
@@ -363,6 +366,8 @@ function build(data: ScenarioEntry, names: ClientNames, file: string, locate: (p
         connectAtUs: (c['connect-at'] ?? 0) + k * (c['connect-every'] ?? 0),
         ...(c.addr !== undefined ? { addr: c.addr } : {}),
         ...(c.tls ? { tls: { cert: c.tls.cert ?? 'valid', trustServer: c.tls['trust-server'] ?? true, ...(c.tls['cut-handshake'] ? { cut: c.tls['cut-handshake'] } : {}) } } : {}),
+        ...(c['connect-to'] !== undefined ? { connectTo: c['connect-to'] } : {}),
+        ...(c['connect-port'] !== undefined ? { connectPort: c['connect-port'] } : {}),
         network: { ...network, ...c.network },
         // Each member gets its own step objects (steps are plain data; filler segments are immutable).
         script: (c.script ?? []).map((st) => ({ ...st })),

@@ -1,13 +1,14 @@
 // Builds a run from a scenario (kernel, server host, core, client programs, faults), drives it to
 // its end, and checks the expectations. The result is plain data; rendering is elsewhere.
 import { RandomStreams } from '../base/rng.ts';
-import { clientIpFor, Kernel } from '../kernel/kernel.ts';
+import { Kernel } from '../kernel/kernel.ts';
 import { SimBackend } from '../kernel/sim-backend.ts';
 import { configFromDirectives } from '../server/config.ts';
 import { Server } from '../server/server.ts';
 import type { EventKind, TimelineEvent } from '../timeline/events.ts';
 import { Recorder, timelineHash } from '../timeline/recorder.ts';
 import { ClientActor, type ClientObservation } from './actor.ts';
+import { clientTarget, defaultClientIp } from './addresses.ts';
 import { checkExpectations, type ExpectationResult } from './expectations.ts';
 import { ScenarioError, type ScenarioIssue } from './load.ts';
 import type { ClientSpec, Scenario } from './types.ts';
@@ -71,7 +72,8 @@ export function buildConfig(sc: Scenario) {
     throw new ScenarioError(located);
   }
   config.port = sc.server.port;
-  config.bind = [sc.server.host];
+  // Without a bind directive the server listens on its host address alone.
+  if (!Object.keys(sc.server.config).some((k) => k.toLowerCase() === 'bind')) config.bind = [sc.server.host];
   return config;
 }
 
@@ -86,7 +88,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}, hooks: RunHooks
   const recorder = hooks.recorder ? hooks.recorder(now, resolve) : new Recorder(now, resolve, opts.record);
   kernel = new Kernel({ streams, tracer: recorder, pollOrder: sc.server.pollOrder, horizonUs: sc.horizonUs });
   kernel.serverLink = sc.network;
-  const serverHost = kernel.createServerHost('server', sc.server.host, sc.server.nofile);
+  const serverHost = kernel.createServerHost('server', sc.server.host, sc.server.nofile, sc.server.interfaces);
   const { tlsHandshakeUs, tlsRecordNs, tlsByteNs } = sc.server.cost;
   const backend = new SimBackend(kernel, serverHost, recorder, { handshakeUs: tlsHandshakeUs, recordNs: tlsRecordNs, byteNs: tlsByteNs });
   const server = new Server(backend, config, sc.server.cost);
@@ -95,11 +97,10 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}, hooks: RunHooks
 
   const actors = sc.clients.map((spec, i) => {
     // 127.0.0.1 for the first 28,232 clients, then further loopback addresses (see clientIpFor).
-    const host = kernel.createClientHost(spec.name, spec.addr ?? clientIpFor(i), spec.network);
+    const target = clientTarget(spec, sc.server);
+    const host = kernel.createClientHost(spec.name, spec.addr ?? defaultClientIp(i, target.ip), spec.network);
     hooks.onClientHost?.(host, spec);
-    // TLS clients talk to the tls-port (the loader checked that there is one).
-    const port = spec.tls ? config['tls-port'] : sc.server.port;
-    const a = new ClientActor(kernel, host, spec, { ip: sc.server.host, port });
+    const a = new ClientActor(kernel, host, spec, target);
     a.start();
     return { a, host };
   });

@@ -348,6 +348,7 @@ const server = record('server', {
   }),
   port: int(1, 65535),
   host: z.string().refine((h) => isIP(h) !== 0, { message: 'expected an IP address such as 127.0.0.1' }),
+  interfaces: list(z.string().refine((h) => isIP(h) !== 0, { message: 'expected an IP address such as 10.0.0.1 or 2001:db8::1' }), 'a list of IP addresses'),
 });
 
 const linkShape = {
@@ -548,6 +549,8 @@ const client = record(
     'connect-at': duration(),
     'connect-every': duration(),
     addr: z.string().refine((h) => isIP(h) !== 0, { message: 'expected an IP address such as 10.0.0.5 or ::1' }),
+    'connect-to': z.string().refine((h) => isIP(h) !== 0, { message: 'expected an IP address such as 127.0.0.1 or ::1' }),
+    'connect-port': int(1, 65535),
     network: link.transform(toLinkOverride),
     script: list(step, 'a list of steps'),
   },

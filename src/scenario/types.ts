@@ -50,8 +50,16 @@ export interface ServerSpec {
   cost: { commandUs: number; byteNs: number; tlsHandshakeUs: number; tlsRecordNs: number; tlsByteNs: number };
   /** Listening port. Default 6379. */
   port: number;
-  /** Address the server binds and clients connect to. Default 127.0.0.1. */
+  /**
+   * The server machine's address: what the server binds when server.config has no `bind`, and
+   * what clients connect to unless they say otherwise. Default 127.0.0.1.
+   */
   host: string;
+  /**
+   * Further addresses of the server machine (besides its loopback ones and `host`), e.g.
+   * 10.0.0.1. `bind` can listen on them; connecting to an address no machine has gets no answer.
+   */
+  interfaces?: string[];
 }
 
 /** One argument of a command: text, or `n` counted filler bytes (virtual, never allocated). */
@@ -69,6 +77,10 @@ export interface ClientSpec {
   addr?: string;
   /** TLS: the client connects to the tls-port and shakes hands before its script; absent = plain TCP. */
   tls?: ClientTls;
+  /** The server address the client connects to. Default: the server's `host`. */
+  connectTo?: string;
+  /** The server port the client connects to. Default: the server's `port`. */
+  connectPort?: number;
   /** Link for this client: the scenario's network merged with the client's overrides. */
   network: LinkSpec;
   script: Step[];

@@ -24,7 +24,8 @@ export function acceptTcpHandler(server: Server, fd: number): void {
       server.log('warning', `Accepting client connection: ${strerror(r)}`);
       return;
     }
-    server.log('verbose', `Accepted ${r.addr}`, r.addr);
+    // "Accepted %s:%d" with the bare ip: no brackets around an IPv6 one (unlike CLIENT LIST).
+    server.log('verbose', `Accepted ${peerIp(r.addr)}:${r.addr.slice(r.addr.lastIndexOf(':') + 1)}`, r.addr);
     acceptCommonHandler(server, r.fd, r.addr, r.laddr);
   }
 }

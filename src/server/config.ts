@@ -133,7 +133,18 @@ interface ConfigDef {
   alias?: string;
   immutable?: boolean;
   parse(v: string): { ok: true; value: unknown } | { ok: false; err: string };
+  /** How a config file line (a scenario's server.config) parses, when it differs from CONFIG SET. */
+  parseDirective?(v: string): { ok: true; value: unknown } | { ok: false; err: string };
   format(v: unknown): string;
+}
+
+/** CONFIG_BINDADDR_MAX (server.h). */
+const BINDADDR_MAX = 16;
+
+/** setConfigBindOption: at most 16 addresses, kept as written (`-` and `*` are read at bind time). */
+function bindList(addrs: string[]): { ok: true; value: string[] } | { ok: false; err: string } {
+  if (addrs.length > BINDADDR_MAX) return { ok: false, err: 'Too many bind addresses specified.' };
+  return { ok: true, value: addrs };
 }
 
 const INT_MAX = 2147483647;
@@ -227,9 +238,12 @@ export function formatObufLimits(l: Record<ObufClass, ObufLimit>): string {
 export const CONFIGS: ConfigDef[] = [
   { ...intDef('port', 0, 65535), immutable: true },
   {
+    // CONFIG SET splits the value on single spaces (so two spaces make an empty address, which
+    // then fails to resolve); a config file line splits on any run of blanks. An empty value
+    // binds nothing.
     name: 'bind',
-    immutable: true,
-    parse: (v) => ({ ok: true, value: v.split(/\s+/).filter(Boolean) }),
+    parse: (v) => bindList(v === '' ? [] : v.split(' ')),
+    parseDirective: (v) => bindList(v.split(/\s+/).filter(Boolean)),
     format: (v) => (v as string[]).join(' '),
   },
   intDef('maxclients', 1, 4294967295),
@@ -309,7 +323,9 @@ export function configFromDirectives(directives: Record<string, string>): { conf
       issues.push({ name, message: `Bad directive or wrong number of arguments: unknown directive '${name}'` });
       continue;
     }
-    const base = def.name === 'client-output-buffer-limit' ? parseObufLimits(raw, config['client-output-buffer-limit']) : def.parse(raw);
+    const base = def.name === 'client-output-buffer-limit'
+      ? parseObufLimits(raw, config['client-output-buffer-limit'])
+      : (def.parseDirective ?? def.parse)(raw);
     if (!base.ok) issues.push({ name, message: base.err });
     else (config as unknown as Record<string, unknown>)[def.name] = base.value;
   }

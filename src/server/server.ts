@@ -3,10 +3,11 @@
 // their own file and receive this object.
 import { List } from '../base/list.ts';
 import type { Backend } from '../loop/backend.ts';
-import { AE_READABLE, EventLoop } from '../loop/event-loop.ts';
+import { EventLoop } from '../loop/event-loop.ts';
 import type { ConnRef } from '../timeline/events.ts';
 import './commands/index.ts';
 import { acceptTcpHandler } from './accept.ts';
+import { createSocketAcceptHandler, listenToPort } from './listen.ts';
 import type { Client } from './client.ts';
 import type { ServerConfig } from './config.ts';
 import { serverCron } from './cron.ts';
@@ -60,9 +61,16 @@ export class Server {
   readonly monitors = new List<Client>();
   /** Fake clients (Lua, …) consume ids 1 and 2 at start, so the first connection gets id 3. */
   nextClientId = 3;
-  listenFd = -1;
-  /** The tls-port listener, or -1. */
-  tlsListenFd = -1;
+  /** server.ipfd: the plain TCP listeners, one per bound address, in `bind` order. */
+  ipfd: number[] = [];
+  /**
+   * Whether the backend can make listeners after start-up. Node binds asynchronously, so on real
+   * sockets (src/real) the listener is made before the core starts and CONFIG SET bind answers
+   * not-modelled instead of closing it.
+   */
+  listenersAfterStart = true;
+  /** server.tlsfd: the TLS listeners (tls-port), one per bound address. */
+  tlsfd: number[] = [];
   /** TLS clients whose TLS layer holds decrypted bytes (tls.c's pending_list), in listing order. */
   readonly tlsPending = new Set<Client>();
   stats: Stats = {
@@ -134,23 +142,26 @@ export class Server {
     if (!adjustOpenFilesLimit(this)) return false;
     this.loop.setsize = this.config.maxclients + CONFIG_FDSET_INCR;
     // initServer: tlsConfigure comes before any listener; Redis exits when it fails.
-    const badTls = this.config['tls-port'] !== 0 ? tlsConfigError(this) : null;
+    const tlsPort = this.config['tls-port'];
+    const badTls = tlsPort !== 0 ? tlsConfigError(this) : null;
     if (badTls) {
       this.log('warning', badTls);
-      this.log('warning', 'Failed to configure TLS. Check logs for more info.');
-      this.exitCode = 1;
-      return false;
+      return this.abort('Failed to configure TLS. Check logs for more info.');
     }
-    const fd = this.backend.listen(this.config.bind[0] ?? '127.0.0.1', this.config.port, this.config['tcp-backlog']);
-    if (fd < 0) {
-      this.log('warning', `Warning: Could not create server TCP listening socket ${this.config.bind[0]}:${this.config.port}: bind: errno ${-fd}`);
-      this.log('warning', 'Failed listening on port ' + this.config.port + ' (TCP), aborting.');
-      this.exitCode = 1;
-      return false;
+    if (this.config.port !== 0) {
+      const fds = listenToPort(this, this.config.port);
+      if (!fds) return this.abort(`Failed listening on port ${this.config.port} (TCP), aborting.`);
+      this.ipfd = fds;
     }
-    this.listenFd = fd;
-    this.loop.createFileEvent(fd, AE_READABLE, (lfd) => acceptTcpHandler(this, lfd));
-    if (!this.listenTls()) return false;
+    if (tlsPort !== 0) {
+      const fds = listenToPort(this, tlsPort);
+      if (!fds) return this.abort(`Failed listening on port ${tlsPort} (TLS), aborting.`);
+      this.tlsfd = fds;
+      this.freeClientHooks.push((c) => this.tlsPending.delete(c));
+    }
+    if (this.ipfd.length === 0 && this.tlsfd.length === 0) return this.abort('Configured to not listen anywhere, exiting.');
+    createSocketAcceptHandler(this, this.ipfd, (lfd) => acceptTcpHandler(this, lfd));
+    createSocketAcceptHandler(this, this.tlsfd, (lfd) => tlsAcceptHandler(this, lfd));
     this.loop.createTimeEvent(1, () => serverCron(this));
     this.loop.setBeforeSleepProc(() => this.beforeSleep());
     this.log('notice', 'Server initialized');
@@ -158,22 +169,11 @@ export class Server {
     return true;
   }
 
-  /** The tls-port listener with its accept handler, when tls-port is set (checked by start()). */
-  private listenTls(): boolean {
-    const port = this.config['tls-port'];
-    if (port === 0) return true;
-    const host = this.config.bind[0] ?? '127.0.0.1';
-    const fd = this.backend.listen(host, port, this.config['tcp-backlog']);
-    if (fd < 0) {
-      this.log('warning', `Warning: Could not create server TCP listening socket ${host}:${port}: bind: errno ${-fd}`);
-      this.log('warning', 'Failed listening on port ' + port + ' (TLS), aborting.');
-      this.exitCode = 1;
-      return false;
-    }
-    this.tlsListenFd = fd;
-    this.freeClientHooks.push((c) => this.tlsPending.delete(c));
-    this.loop.createFileEvent(fd, AE_READABLE, (lfd) => tlsAcceptHandler(this, lfd));
-    return true;
+  /** Logs why Redis exits at start-up and records exit(1). Returns false, for start(). */
+  private abort(line: string): false {
+    this.log('warning', line);
+    this.exitCode = 1;
+    return false;
   }
 
   /** beforeSleep, in Redis's order for what is modelled: TLS pending data, writes, then async frees. */
@@ -182,7 +182,7 @@ export class Server {
     // a listener left readable by EMFILE, say — still lets virtual time move, as a real one does.
     this.charge(0, 0, LOOP_ITERATION_NS);
     // (Redis runs blocked-client timeouts just before this; the two do not interact.)
-    if (this.tlsListenFd !== -1) tlsProcessPendingData(this);
+    if (this.config['tls-port'] !== 0) tlsProcessPendingData(this);
     for (const hook of this.beforeSleepHooks) hook(this);
     handleClientsWithPendingWrites(this);
     freeClientsInAsyncFreeQueue(this);

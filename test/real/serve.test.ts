@@ -65,6 +65,13 @@ describe('the core on real sockets (in-process)', () => {
     expect(r.closed).toBe(true);
   });
 
+  it('CONFIG SET bind answers not-modelled (Node cannot re-bind synchronously) and the listener stays', async () => {
+    const s = await serve();
+    const r = await exchange(s.port, 'CONFIG SET bind 127.0.0.1\r\nQUIT\r\n');
+    expect(r.text).toBe('-ERR redsim does not model CONFIG SET bind\r\n+OK\r\n');
+    expect((await exchange(s.port, 'PING\r\nQUIT\r\n')).text).toBe('+PONG\r\n+OK\r\n');
+  });
+
   it('refuses the connection beyond maxclients with the exact error, then EOF', async () => {
     const s = await serve({ maxclients: '1' });
     const holder = net.connect({ host: '127.0.0.1', port: s.port });

@@ -11,7 +11,7 @@ const remote = (addr: string, server = '', script = '[{call: PING}]') => runYaml
 horizon: 2s
 ${server}
 clients:
-  - {name: far, addr: "${addr}", script: ${script}}
+  - {name: far, addr: "${addr}"${addr.includes(':') ? ', connect-to: "::1"' : ''}, script: ${script}}
   - {name: near, connect-at: 100ms, script: [{call: [INFO, stats]}]}
 `);
 
@@ -32,7 +32,7 @@ describe('protected mode', () => {
 
   it('127.0.0.2 is not local; ::1 is', () => {
     expect(closeOf(remote('127.0.0.2'), 'far')).toMatchObject({ reason: 'protected-mode' });
-    const v6 = remote('::1');
+    const v6 = remote('::1', 'server: {config: {bind: "127.0.0.1 ::1"}}');
     expect(closeOf(v6, 'far')).toBeUndefined();
     expect(repliesOf(v6, 'far')).toEqual(['+PONG']);
   });

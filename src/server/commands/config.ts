@@ -7,6 +7,7 @@ import type { Client } from '../client.ts';
 import { CONFIGS, lookupConfig, parseObufLimits, type ServerConfig } from '../config.ts';
 import { armIdleTimer } from '../cron.ts';
 import { adjustOpenFilesLimit } from '../fd-limits.ts';
+import { changeBindAddr } from '../listen.ts';
 import { addReply, addReplyError } from '../reply.ts';
 import * as resp from '../../protocol/reply.ts';
 import { CONFIG_FDSET_INCR, type Server } from '../server.ts';
@@ -103,7 +104,11 @@ const updateIdleTimers: ApplyFn = (server) => {
   return null;
 };
 
+/** applyBind: the listeners are closed and made again for the new list. */
+const applyBind: ApplyFn = (server) => (changeBindAddr(server) ? null : 'Failed to bind to specified addresses.');
+
 const APPLY: Partial<Record<Key, ApplyFn>> = {
+  bind: applyBind,
   maxclients: updateMaxclients,
   hz: updateHZ,
   timeout: updateIdleTimers,
@@ -114,10 +119,16 @@ const APPLY: Partial<Record<Key, ApplyFn>> = {
 const SENSITIVE = new Set<string>(['requirepass']);
 
 /**
- * Modifiable in 7.0.15 (CONFIG SET port / bind re-create the listeners) but not modelled: redsim
- * has one listener made at start-up. Answered with a not-modelled error, never applied.
+ * Modifiable in 7.0.15 (CONFIG SET port re-creates the listeners) but not modelled. Answered with
+ * a not-modelled error, never applied.
  */
-const NOT_MODELLED = new Set<string>(['port', 'bind']);
+const NOT_MODELLED = new Set<string>(['port']);
+
+/**
+ * Special configs whose set function always reports a change (setConfigBindOption returns 1), so
+ * their apply function runs even when the value is the same: CONFIG SET bind re-binds every time.
+ */
+const ALWAYS_APPLY = new Set<string>(['bind']);
 
 function setValue(server: Server, def: ConfigDef, raw: string): { ok: true } | { ok: false; err: string } {
   const cfg = server.config as unknown as Record<string, unknown>;
@@ -152,7 +163,7 @@ function configSet(server: Server, c: Client, argv: Arg[]): void {
     // Sensitive values are redacted even when the command fails.
     if (SENSITIVE.has(def.name)) redactClientCommandArgument(c, 2 + i * 2 + 1);
     if (invalid) continue;
-    if (NOT_MODELLED.has(def.name)) {
+    if (NOT_MODELLED.has(def.name) || (def.name === 'bind' && !server.listenersAfterStart)) {
       notModelledName = def.name;
       invalid = true;
       continue;
@@ -207,7 +218,7 @@ function configSet(server: Server, c: Client, argv: Arg[]): void {
     }
     // Only a changed value runs its apply function (numericConfigSet returns 2 otherwise).
     const fn = APPLY[def.name];
-    if (fn && getValue(server, def) !== before && !applies.includes(fn)) {
+    if (fn && (ALWAYS_APPLY.has(def.name) || getValue(server, def) !== before) && !applies.includes(fn)) {
       applies.push(fn);
       applyOwner.push(i);
     }
