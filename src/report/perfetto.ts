@@ -43,6 +43,7 @@ function nameOf(e: TimelineEvent): string {
     case 'client': return `client ${e.what}`;
     case 'log': return `log ${e.level}`;
     case 'fault': return `fault ${e.fault}`;
+    case 'firewall': return `firewall ${e.action} ${e.dir}`;
     case 'connect': return `connect ${e.result}`;
     default: return e.kind;
   }

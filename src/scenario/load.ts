@@ -348,6 +348,7 @@ function build(data: ScenarioEntry, names: ClientNames, file: string, locate: (p
         // Group members connect `connect-every` apart (all at once by default).
         connectAtUs: (c['connect-at'] ?? 0) + k * (c['connect-every'] ?? 0),
         ...(c.addr !== undefined ? { addr: c.addr } : {}),
+        ...(c['connect-timeout'] !== undefined ? { connectTimeoutUs: c['connect-timeout'] } : {}),
         network: { ...network, ...c.network },
         // Each member gets its own step objects (steps are plain data; filler segments are immutable).
         script: (c.script ?? []).map((st) => ({ ...st })),
@@ -377,6 +378,7 @@ function build(data: ScenarioEntry, names: ClientNames, file: string, locate: (p
     network,
     clients,
     faults: data.faults ?? [],
+    ...(data.firewall?.length ? { firewall: data.firewall } : {}),
     expect,
     locate: (path: DocPath) => docLocate(path),
   };
