@@ -5,7 +5,8 @@ import { ETIMEDOUT } from '../base/errno.ts';
 import { canonicalIp, ipFamily, isLoopback, wildcardOf } from '../base/ip.ts';
 import type { RandomStreams } from '../base/rng.ts';
 import type { EventBody, Tracer } from '../timeline/events.ts';
-import type { LinkSpec, FaultSpec } from './types.ts';
+import type { LinkSpec, FaultSpec, FirewallRuleSpec } from './types.ts';
+import { describeRule, Firewall } from './firewall.ts';
 import { Host, type Ready } from './host.ts';
 import { Network, Route, setPartition } from './network.ts';
 import { Scheduler, type TimerHandle } from './scheduler.ts';
@@ -74,6 +75,7 @@ export class Kernel {
       spawnAccepted: (l, c) => this.spawnAccepted(l, c),
       onConnect: (s, result) => this.trace({ kind: 'connect', addr: fmtAddr(s.remoteIp, s.remotePort), result }, s.host.name),
       rearmKeepalive: (s) => this.armKeepalive(s),
+      firewalled: (v, c, dir) => this.trace({ kind: 'firewall', action: v.action, rule: v.rule, addr: c.laddr, port: c.remotePort, dir }, c.host.name),
     });
   }
 
@@ -292,7 +294,33 @@ export class Kernel {
     const p = s.peer;
     if (!p || p.state === 'dead') return false;
     const route = s.out?.route;
-    return !!route && !route.blocked('to-server') && !route.blocked('to-client');
+    return !!route && !route.blocked('to-server') && !route.blocked('to-client') && !this.network.blocksEitherWay(s);
+  }
+
+  // ---- firewall --------------------------------------------------------------------------------
+
+  /**
+   * Sets up the scenario's firewall: rules with `at` 0 are in place from the start (no event);
+   * later ones are installed, and rules with `until` removed, at their times, each recorded as a
+   * `fault` event. With no rules the network keeps no firewall at all.
+   */
+  setFirewall(rules: readonly FirewallRuleSpec[]): void {
+    if (rules.length === 0) return;
+    const fw = (this.network.firewall = new Firewall());
+    rules.forEach((r, i) => {
+      if (r.atUs === 0) fw.install(i, r);
+      else this.sched.at(r.atUs, () => this.changeRule(i, r, true));
+      if (r.untilUs !== undefined) this.sched.at(r.untilUs, () => this.changeRule(i, r, false));
+    });
+  }
+
+  private changeRule(index: number, r: FirewallRuleSpec, on: boolean): void {
+    const fw = this.network.firewall!;
+    if (on) fw.install(index, r);
+    else if (!fw.remove(index)) return;
+    this.trace({ kind: 'fault', fault: on ? 'firewall-rule' : 'firewall-rule-removed', detail: `firewall[${index}] ${describeRule(r)}` });
+    // Held bytes flow again after a removal; keepalive timers re-judge reachability either way.
+    for (const h of this.clientHosts.values()) if (h.route) this.network.resume(h.route.liveConns());
   }
 
   // ---- faults ----------------------------------------------------------------------------------

@@ -11,8 +11,15 @@
 // (ECONNREFUSED); a SYN to an address no machine owns is answered by nobody and retried the same
 // way until ETIMEDOUT (Linux on the same LAN would give EHOSTUNREACH once ARP fails; a routed
 // address behaves as modelled).
+//
+// Firewall rules (firewall.ts) sit at the server's edge. A SYN is judged when it arrives there and
+// the SYN-ACK as it would leave; data and FINs are judged when the sender puts them on the wire (as
+// partitions are), so bytes already on the wire when a rule is installed still arrive. A dropped
+// packet is held in the sender's buffer like a partition holds it; a rejected one is answered by a
+// RST to its sender (iptables REJECT --reject-with tcp-reset), and the other end learns nothing.
 import { ECONNREFUSED, ECONNRESET, ETIMEDOUT } from '../base/errno.ts';
 import type { RandomStreams, Rng } from '../base/rng.ts';
+import type { Firewall, PacketDirection, Verdict } from './firewall.ts';
 import type { LinkSpec, Direction } from './types.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { Socket } from './socket.ts';
@@ -71,6 +78,8 @@ export class Path {
    * then one shared task taking the path's next size, rather than a closure per chunk.
    */
   readonly chunks: number[] = [];
+  /** The firewall rule holding (drop) or rejecting this path's next packet, or -1: recorded once. */
+  firewallRule = -1;
   constructor(
     readonly from: Socket,
     readonly to: Socket,
@@ -89,9 +98,14 @@ export interface NetworkHooks {
   spawnAccepted(listener: Socket, client: Socket): Socket;
   onConnect(s: Socket, result: 'ok' | 'refused' | 'timeout'): void;
   rearmKeepalive(s: Socket): void;
+  /** A firewall rule dropped or rejected a packet of the connection of `client` (client side). */
+  firewalled(v: Verdict, client: Socket, dir: PacketDirection): void;
 }
 
 export class Network {
+  /** The scenario's firewall; null when it has no rules (the hot paths then test only this). */
+  firewall: Firewall | null = null;
+
   constructor(private readonly sched: Scheduler, private readonly hooks: NetworkHooks) {}
 
   /** One-way delay for the next packet on `route`: latency plus seeded jitter. */
@@ -126,17 +140,27 @@ export class Network {
       if (s.state !== 'connecting') return;
       // Nobody owns the address: no RST comes back, the SYN is simply lost (even for a wildcard listener).
       if (!this.hooks.serverOwns(s.remoteIp)) return retry();
-      const listener = this.hooks.listenerAt(s.remoteIp, s.remotePort);
-      if (!listener) {
-        this.sched.after(this.delay(route), () => {
-          if (s.state !== 'connecting') return;
-          s.error = ECONNREFUSED;
-          s.state = 'dead';
-          this.hooks.onConnect(s, 'refused');
-          this.hooks.markReady(s);
-        });
-        return;
+      const fw = this.firewall;
+      if (fw !== null) {
+        const v = fw.verdict(s.localIp, s.remotePort, 'in');
+        if (v !== null) {
+          this.hooks.firewalled(v, s, 'in');
+          // Dropped: the client retries as for any lost SYN. Rejected: the firewall's RST.
+          return v.action === 'drop' ? retry() : this.refuse(s, route);
+        }
       }
+      const listener = this.hooks.listenerAt(s.remoteIp, s.remotePort);
+      // The server's answer (RST or SYN-ACK) goes out: a rule on `out` loses it. A rejected
+      // SYN-ACK's RST goes to its sender, the server, whose half-open connection is forgotten;
+      // either way the client hears nothing and retries.
+      if (fw !== null && (!listener || listener.acceptQueue.length <= listener.backlog)) {
+        const v = fw.verdict(s.localIp, s.remotePort, 'out');
+        if (v !== null) {
+          this.hooks.firewalled(v, s, 'out');
+          return retry();
+        }
+      }
+      if (!listener) return this.refuse(s, route);
       // Linux drops the handshake while the accept queue holds more than `backlog` connections.
       if (listener.acceptQueue.length > listener.backlog) return retry();
       const server = this.hooks.spawnAccepted(listener, s);
@@ -158,6 +182,17 @@ export class Network {
     });
   }
 
+  /** The RST answering a SYN reaches the client: connect() fails with ECONNREFUSED. */
+  private refuse(s: Socket, route: Route): void {
+    this.sched.after(this.delay(route), () => {
+      if (s.state !== 'connecting') return;
+      s.error = ECONNREFUSED;
+      s.state = 'dead';
+      this.hooks.onConnect(s, 'refused');
+      this.hooks.markReady(s);
+    });
+  }
+
   /** Delivers the oldest chunk on the wire of a path (a shared task: no closure per chunk). */
   private readonly deliverNext = (path: Path): void => this.deliver(path, path.chunks.shift()!);
 
@@ -166,6 +201,7 @@ export class Network {
     const s = path.from;
     const r = path.to;
     if (path.route.blocked(path.dir)) return;
+    if (this.firewall !== null && this.filtered(path)) return;
     for (;;) {
       const untransmitted = s.snd.length - s.inFlight;
       if (untransmitted === 0) {
@@ -191,6 +227,58 @@ export class Network {
     }
   }
 
+  /**
+   * The firewall's verdict on the next packet `path` would send (none when it has nothing to
+   * send): true when a rule holds it (drop) or has rejected it (a RST is on its way to the sender).
+   */
+  private filtered(path: Path): boolean {
+    const s = path.from;
+    if (s.snd.length === s.inFlight && !(s.finQueued && !s.finSent)) return false;
+    const dir: PacketDirection = path.dir === 'to-server' ? 'in' : 'out';
+    const v = this.judge(s, path.dir);
+    if (v === null) {
+      path.firewallRule = -1;
+      return false;
+    }
+    if (path.firewallRule === v.rule) return true; // already held, or its RST is on its way
+    path.firewallRule = v.rule;
+    const client = path.dir === 'to-server' ? s : path.to;
+    this.hooks.firewalled(v, client, dir);
+    if (v.action === 'reject') {
+      // The RST comes from the server's edge: back across the link to a client, at once to the server.
+      const back = dir === 'in' ? this.delay(path.route) + this.delay(path.route) : 0;
+      this.sched.after(back, () => this.resetNow(s));
+    }
+    return true;
+  }
+
+  /** The firewall's verdict on a packet `sender` sends in `dir` (the firewall must be set). */
+  private judge(sender: Socket, dir: 'to-server' | 'to-client'): Verdict | null {
+    return dir === 'to-server'
+      ? this.firewall!.verdict(sender.localIp, sender.remotePort, 'in')
+      : this.firewall!.verdict(sender.remoteIp, sender.localPort, 'out');
+  }
+
+  /** Whether a RST `sender` sends in `dir` gets through the firewall (a rule that drops or rejects loses it). */
+  private rstPasses(sender: Socket, dir: 'to-server' | 'to-client'): boolean {
+    if (this.firewall === null) return true;
+    const v = this.judge(sender, dir);
+    if (v === null) return true;
+    const client = dir === 'to-server' ? sender : sender.peer;
+    if (client) this.hooks.firewalled(v, client, dir === 'to-server' ? 'in' : 'out');
+    return false;
+  }
+
+  /**
+   * Whether a rule drops or rejects either direction of `s`'s connection now (keepalive probes or
+   * their answers would be lost). No event: nothing was sent.
+   */
+  blocksEitherWay(s: Socket): boolean {
+    if (this.firewall === null || !s.out) return false;
+    const other = s.out.dir === 'to-server' ? 'to-client' : 'to-server';
+    return this.judge(s, s.out.dir) !== null || (s.peer !== null && this.judge(s.peer, other) !== null);
+  }
+
   private deliver(path: Path, n: number): void {
     const s = path.from;
     const r = path.to;
@@ -202,7 +290,7 @@ export class Network {
       s.snd.skip(n);
       // Data for a socket its program has closed is answered by RST, as Linux does; a vanished
       // machine answers nothing (the bytes were already on the wire when it vanished).
-      if (!(path.dir === 'to-client' && path.route.vanished)) this.reset(s, path.route);
+      if (!(path.dir === 'to-client' && path.route.vanished) && this.rstPasses(r, path.dir === 'to-server' ? 'to-client' : 'to-server')) this.reset(s, path.route);
       return;
     }
     s.snd.transfer(n, r.rcv);
@@ -254,7 +342,7 @@ export class Network {
     s.inFlight = 0;
     s.state = 'dead';
     this.hooks.rearmKeepalive(s); // cancels the keepalive timer (see resetNow)
-    if (peer && s.out && !s.out.route.blocked(s.out.dir)) this.reset(peer, s.out.route);
+    if (peer && s.out && !s.out.route.blocked(s.out.dir) && this.rstPasses(s, s.out.dir)) this.reset(peer, s.out.route);
   }
 
   /** Re-pumps both directions of every connection of a route after a fault changed. */

@@ -24,3 +24,23 @@ export type FaultSpec =
 /** `to-server` = bytes from the client to the server; `to-client` the reverse; `both`. */
 export type Direction = 'both' | 'to-server' | 'to-client';
 
+
+/**
+ * One rule of the scenario's `firewall` list, applied by the network (see kernel/firewall.ts).
+ * The network judges every packet between a client machine and the server; the first installed
+ * rule that matches decides, and no match allows.
+ */
+export interface FirewallRuleSpec {
+  /** allow lets it pass; drop loses it silently; reject answers its sender with a RST. */
+  action: 'allow' | 'drop' | 'reject';
+  /** Client-side address block as written (`10.0.0.0/8`, `::1`); absent = any address. */
+  from?: string;
+  /** The server port of the connection; absent = any port. */
+  port?: number;
+  /** `in` = client → server packets, `out` = server → client, `both`. */
+  direction: 'in' | 'out' | 'both';
+  /** When the rule is installed (µs). */
+  atUs: number;
+  /** When it is removed (µs, after atUs); absent = never. */
+  untilUs?: number;
+}

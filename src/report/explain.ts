@@ -113,9 +113,26 @@ const ROUTINE = new Set(['quit', 'peer-closed']);
 /** Every close, refusal and failed connect of a run, in timeline order. */
 export function connectionEnds(events: readonly TimelineEvent[]): ConnectionEnd[] {
   const out: ConnectionEnd[] = [];
+  // The last firewall verdict on each client's packets: a failed connect is then its doing.
+  const firewalled = new Map<string, Extract<TimelineEvent, { kind: 'firewall' }>>();
   for (const e of events) {
+    if (e.kind === 'firewall') {
+      if (e.client !== undefined) firewalled.set(e.client, e);
+      continue;
+    }
+    if (e.kind === 'client' && e.what === 'connect-timeout' && e.client !== undefined) {
+      const fw = firewalled.get(e.client);
+      const why = `connect failed: the client gave up waiting (its connect-timeout)${fw ? `; the firewall was dropping its packets (rule firewall[${fw.rule}])` : ''}`;
+      out.push({ client: e.client, t: e.t, seq: e.seq, outcome: 'connect-failed', reason: 'connect-timeout', routine: false, text: `${why} at t=${fmtSeconds(e.t)}` });
+      continue;
+    }
     if (e.kind !== 'close' && e.kind !== 'reject' && e.kind !== 'connect') continue;
-    const why = explainWhy(e);
+    const fw = e.kind === 'connect' && e.client !== undefined ? firewalled.get(e.client) : undefined;
+    const why = fw && e.kind === 'connect' && (e.result === 'refused' || e.result === 'timeout')
+      ? e.result === 'refused'
+        ? `connect failed: connection refused by the firewall (rule firewall[${fw.rule}] answered the SYN with a RST)`
+        : `connect failed: timed out reaching ${e.addr} (the firewall ${fw.action === 'drop' ? 'dropped' : 'rejected'} the handshake: rule firewall[${fw.rule}])`
+      : explainWhy(e);
     if (why === null) continue;
     const outcome = e.kind === 'close' ? 'closed' : e.kind === 'reject' ? 'refused' : 'connect-failed';
     const reason = e.kind === 'connect' ? e.result : e.reason;

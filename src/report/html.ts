@@ -66,6 +66,7 @@ const KIND_COLOUR: Record<string, string> = {
   reject: '#8b0000',
   fault: '#e042c0',
   tls: '#2a9d8f',
+  firewall: '#a0522d',
   client: '#1f9bd1',
   log: '#c9b458',
   cron: '#c0c0c0',
@@ -83,7 +84,7 @@ function rowOf(e: TimelineEvent): number {
 }
 
 /** When several kinds share a mark, the colour is the first of these present. */
-const PRIORITY = ['reject', 'close', 'fault', 'tls', 'connect', 'accept', 'horizon', 'command', 'write', 'reply', 'read', 'client', 'log', 'cron'];
+const PRIORITY = ['reject', 'close', 'fault', 'firewall', 'tls', 'connect', 'accept', 'horizon', 'command', 'write', 'reply', 'read', 'client', 'log', 'cron'];
 
 const ROW_H = 9;
 const LANE_H = ROW_H * 3 + 3;
@@ -189,7 +190,7 @@ function lanesHtml(r: RunResult, ends: readonly ConnectionEnd[]): string {
   }
   const hidden = names.length - chosen.size;
   const note = hidden > 0 ? `<p class="note">Showing ${chosen.size} of ${names.length} clients (those whose connection ended unusually first, then in order of appearance); the other ${hidden} are in timeline.ndjson.</p>` : '';
-  const legend = ['connect', 'accept', 'tls', 'read', 'command', 'reply', 'write', 'client', 'close', 'reject', 'fault', 'log']
+  const legend = ['connect', 'accept', 'tls', 'read', 'command', 'reply', 'write', 'client', 'close', 'reject', 'fault', 'firewall', 'log']
     .map((k) => `<span class="key"><i class="k-${k}"></i>${k === 'client' ? 'client saw' : k}</span>`)
     .join('');
   return `<div class="legend">${legend}<span class="key"><i class="span-key"></i>connected</span></div>

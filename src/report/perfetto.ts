@@ -44,6 +44,7 @@ function nameOf(e: TimelineEvent): string {
     case 'log': return `log ${e.level}`;
     case 'fault': return `fault ${e.fault}`;
     case 'tls': return `tls ${e.what}`;
+    case 'firewall': return `firewall ${e.action} ${e.dir}`;
     case 'connect': return `connect ${e.result}`;
     default: return e.kind;
   }

@@ -72,6 +72,7 @@ export function describeEvent(e: TimelineEvent): string {
     case 'cron': return `cron hz=${e.hz} visited ${e.visited} of ${e.clients} clients`;
     case 'fault': return `fault ${e.fault}${e.detail ? ` ${e.detail}` : ''}`;
     case 'tls': return e.what === 'handshake-done' ? `TLS handshake done (id=${e.id})` : `TLS handshake failed (id=${e.id}): ${e.detail ?? 'no reason given'}`;
+    case 'firewall': return `firewall ${e.action === 'drop' ? 'dropped' : 'rejected'} ${e.dir === 'in' ? `a packet from ${e.addr} to port ${e.port}` : `a packet to ${e.addr} from port ${e.port}`} (rule firewall[${e.rule}])`;
     case 'client': return `${e.what}${e.detail !== undefined ? ` ${e.detail}` : ''}`;
     case 'horizon': return 'horizon reached';
   }
@@ -81,7 +82,7 @@ function colourFor(e: TimelineEvent, c: ChalkInstance): (s: string) => string {
   switch (e.kind) {
     case 'close': case 'reject': return c.red;
     case 'tls': return e.what === 'handshake-failed' ? c.red : c.green;
-    case 'fault': return c.magenta;
+    case 'fault': case 'firewall': return c.magenta;
     case 'log': return e.level === 'warning' ? c.yellow : c.dim;
     case 'client': return c.cyan;
     case 'cron': return c.dim;

@@ -6,8 +6,10 @@ import { EAGAIN, EINPROGRESS, EPROTO, errnoName } from '../base/errno.ts';
 import { DONE, TlsSession } from '../tls/session.ts';
 import type { Host } from '../kernel/host.ts';
 import type { Kernel } from '../kernel/kernel.ts';
+import type { TimerHandle } from '../kernel/scheduler.ts';
 import type { Watcher } from '../kernel/socket.ts';
 import { ReplyReader, renderReply } from '../protocol/reply-reader.ts';
+import { fmtDuration } from './build.ts';
 import type { ArgSpec, ClientSpec, Step } from './types.ts';
 
 const CRLF = Buffer.from('\r\n');
@@ -90,6 +92,11 @@ function connectTask(a: ClientActor): void {
   a.connect();
 }
 
+/** The program's own connect timeout (`connect-timeout`) expired. */
+function connectTimeoutTask(a: ClientActor): void {
+  a.giveUpConnecting();
+}
+
 type Wait =
   | { kind: 'replies'; count: number }
   | { kind: 'closed' }
@@ -125,6 +132,8 @@ export class ClientActor implements Watcher {
   /** The client side of TLS (for a `tls` client, once connected). */
   private tls: TlsSession | null = null;
   private tlsHelloSent = false;
+  /** The pending `connect-timeout`, cancelled once connect() completes or fails. */
+  private connectTimer: TimerHandle | null = null;
 
   constructor(
     private readonly kernel: Kernel,
@@ -173,6 +182,28 @@ export class ClientActor implements Watcher {
     sock.watcher = this;
     const r = this.host.connect(fd, this.server.ip, this.server.port);
     if (r !== -EINPROGRESS) this.finish('refused', errnoName(r));
+    else if (this.spec.connectTimeoutUs !== undefined) this.connectTimer = this.kernel.sched.after(this.spec.connectTimeoutUs, connectTimeoutTask, false, this);
+  }
+
+  /**
+   * @internal Called when `connect-timeout` expires: a program still waiting for connect() gives
+   * up as a client library does (close the socket; the kernel stops retrying the SYN).
+   */
+  giveUpConnecting(): void {
+    this.connectTimer = null;
+    if (this.wait?.kind !== 'connect' || this.fd === -1) return;
+    this.host.close(this.fd);
+    this.fd = -1;
+    this.ended = 'timeout';
+    this.endedAtUs = this.kernel.now;
+    this.note('connect-timeout', `gave up after ${fmtDuration(this.spec.connectTimeoutUs!)}`);
+    this.scriptDone = true;
+    this.wait = null;
+  }
+
+  private cancelConnectTimer(): void {
+    if (this.connectTimer) this.kernel.sched.cancel(this.connectTimer);
+    this.connectTimer = null;
   }
 
   /** The kernel says something changed on our socket (Watcher). */
@@ -186,11 +217,13 @@ export class ClientActor implements Watcher {
     if (!sock) return;
     if (this.wait?.kind === 'connect') {
       if (sock.state === 'established') {
+        this.cancelConnectTimer();
         if (this.spec.tls) {
           if (!this.tlsHandshake()) return;
         } else this.note('connected', sock.laddr);
         this.wait = null;
       } else if (sock.error) {
+        this.cancelConnectTimer();
         this.finish(sock.error === 111 ? 'refused' : 'timeout', errnoName(sock.error));
         return;
       } else return;

@@ -7,7 +7,7 @@ import { Filler, isFiller } from '../base/bytes.ts';
 import type { Segment } from '../base/bytes.ts';
 import { DEFAULT_HORIZON_US, DEFAULT_NETWORK, DEFAULT_SEED, DEFAULT_SERVER, formatIssue, parseScenario } from './load.ts';
 import { CLIENT_NAME_RE } from './schema.ts';
-import type { ArgSpec, ClientSpec, DocPath, EventPattern, Expectation, FaultSpec, LinkSpec, Location, Scenario, ServerSpec, Step } from './types.ts';
+import type { ArgSpec, ClientSpec, DocPath, EventPattern, Expectation, FaultSpec, FirewallRuleSpec, LinkSpec, Location, Scenario, ServerSpec, Step } from './types.ts';
 
 /** An expectation as written in code: like `Expectation` without the file line. */
 export type ExpectationInput = Expectation extends infer E ? (E extends unknown ? Omit<E, 'line'> : never) : never;
@@ -17,6 +17,8 @@ export interface ClientInput {
   name: string;
   /** When the client calls connect(), µs. Default 0. */
   connectAtUs?: number;
+  /** The program's own connect timeout, µs (see ClientSpec). Default: none. */
+  connectTimeoutUs?: number;
   /** Overrides of the scenario's network for this client only. */
   network?: Partial<LinkSpec>;
   /** Steps run once connected (see `Step`; helpers in `steps`). Default: none (an idle client). */
@@ -42,6 +44,8 @@ export interface ScenarioInput {
   network?: Partial<LinkSpec>;
   clients?: ClientInput[];
   faults?: FaultSpec[];
+  /** Firewall rules (see FirewallRuleSpec). Default: none. */
+  firewall?: FirewallRuleSpec[];
   expect?: ExpectationInput[];
 }
 
@@ -72,7 +76,7 @@ export function makeScenario(input: ScenarioInput = {}, file?: string): Scenario
     if (!CLIENT_NAME_RE.test(c.name)) problems.push(`client name '${c.name}' uses characters other than letters, digits, _ . -`);
     if (seen.has(c.name)) problems.push(`duplicate client name '${c.name}'`);
     seen.add(c.name);
-    return { name: c.name, connectAtUs: c.connectAtUs ?? 0, network: { ...network, ...c.network }, script: (c.script ?? []).map((st) => ({ ...st })), line: 0 };
+    return { name: c.name, connectAtUs: c.connectAtUs ?? 0, ...(c.connectTimeoutUs !== undefined ? { connectTimeoutUs: c.connectTimeoutUs } : {}), network: { ...network, ...c.network }, script: (c.script ?? []).map((st) => ({ ...st })), line: 0 };
   });
   for (const f of input.faults ?? []) if (!seen.has(f.client)) problems.push(`a fault names client '${f.client}', which does not exist`);
   if (problems.length) throw new Error(`makeScenario: ${problems.join('; ')}`);
@@ -87,6 +91,7 @@ export function makeScenario(input: ScenarioInput = {}, file?: string): Scenario
     network,
     clients,
     faults: (input.faults ?? []).map((f) => ({ ...f })),
+    ...(input.firewall?.length ? { firewall: input.firewall.map((r) => ({ ...r })) } : {}),
     expect: (input.expect ?? []).map((e) => ({ ...e, line: 0 }) as Expectation),
     locate,
   };
@@ -247,6 +252,15 @@ function fmtExpectation(e: ExpectationInput | Expectation): string {
   }
 }
 
+function fmtRule(r: FirewallRuleSpec): string {
+  const parts = [`action: ${r.action}`];
+  if (r.from !== undefined) parts.push(`from: ${q(r.from)}`);
+  if (r.port !== undefined) parts.push(`port: ${r.port}`);
+  parts.push(`direction: ${r.direction}`, `at: ${fmtDuration(r.atUs)}`);
+  if (r.untilUs !== undefined) parts.push(`until: ${fmtDuration(r.untilUs)}`);
+  return `{${parts.join(', ')}}`;
+}
+
 function sameLink(a: LinkSpec, b: LinkSpec): Partial<LinkSpec> {
   const d: Partial<LinkSpec> = {};
   for (const k of Object.keys(a) as (keyof LinkSpec)[]) if (a[k] !== b[k]) d[k] = a[k];
@@ -290,6 +304,7 @@ export function scenarioToYaml(sc: Scenario, opts: YamlOptions = {}): string {
   for (const c of sc.clients) {
     out.push(`  - name: ${q(c.name)}`);
     if (c.connectAtUs) out.push(`    connect-at: ${fmtDuration(c.connectAtUs)}`);
+    if (c.connectTimeoutUs !== undefined) out.push(`    connect-timeout: ${fmtDuration(c.connectTimeoutUs)}`);
     const own = sameLink(c.network, sc.network);
     if (Object.keys(own).length) out.push(`    network: ${fmtLink(own)}`);
     if (c.script.length === 0) out.push('    script: []');
@@ -301,6 +316,10 @@ export function scenarioToYaml(sc: Scenario, opts: YamlOptions = {}): string {
   if (sc.faults.length) {
     out.push('faults:');
     for (const f of sc.faults) out.push(`  - ${fmtFault(f)}`);
+  }
+  if (sc.firewall?.length) {
+    out.push('firewall:');
+    for (const r of sc.firewall) out.push(`  - ${fmtRule(r)}`);
   }
   const expect = opts.expect ?? sc.expect;
   if (expect.length) {

@@ -368,6 +368,7 @@ function build(data: ScenarioEntry, names: ClientNames, file: string, locate: (p
         ...(c.tls ? { tls: { cert: c.tls.cert ?? 'valid', trustServer: c.tls['trust-server'] ?? true, ...(c.tls['cut-handshake'] ? { cut: c.tls['cut-handshake'] } : {}) } } : {}),
         ...(c['connect-to'] !== undefined ? { connectTo: c['connect-to'] } : {}),
         ...(c['connect-port'] !== undefined ? { connectPort: c['connect-port'] } : {}),
+        ...(c['connect-timeout'] !== undefined ? { connectTimeoutUs: c['connect-timeout'] } : {}),
         network: { ...network, ...c.network },
         // Each member gets its own step objects (steps are plain data; filler segments are immutable).
         script: (c.script ?? []).map((st) => ({ ...st })),
@@ -397,6 +398,7 @@ function build(data: ScenarioEntry, names: ClientNames, file: string, locate: (p
     network,
     clients,
     faults: data.faults ?? [],
+    ...(data.firewall?.length ? { firewall: data.firewall } : {}),
     expect,
     locate: (path: DocPath) => docLocate(path),
   };

@@ -118,6 +118,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}, hooks: RunHooks
     return true;
   };
   for (const f of sc.faults) kernel.scheduleFault(f);
+  kernel.setFirewall(sc.firewall ?? []);
 
   if (started) {
     const onIteration = hooks.onIteration;

@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { Filler } from '../base/bytes.ts';
 import type { Segment } from '../base/bytes.ts';
 import type { CloseReason, EventBody, EventKind, RejectReason } from '../timeline/events.ts';
+import { parseCidr } from '../kernel/firewall.ts';
+import type { FirewallRuleSpec } from '../kernel/types.ts';
 import { closest } from './suggest.ts';
 import type { ArgSpec, Direction, EventPattern, Expectation, FaultSpec, LinkSpec, Step } from './types.ts';
 import { checkDuration, checkSize, describeValue, DURATION_PATTERN, SIZE_PATTERN } from './units.ts';
@@ -543,7 +545,6 @@ const tls = described(z.unknown().transform((v, ctx): z.output<typeof tlsRecord>
 const client = record(
   'a client',
   {
-    tls,
     name: z.string().regex(CLIENT_NAME_RE, { message: 'a client name uses only letters, digits, _ . and -' }),
     count: int(1, 1_000_000),
     'connect-at': duration(),
@@ -551,6 +552,9 @@ const client = record(
     addr: z.string().refine((h) => isIP(h) !== 0, { message: 'expected an IP address such as 10.0.0.5 or ::1' }),
     'connect-to': z.string().refine((h) => isIP(h) !== 0, { message: 'expected an IP address such as 127.0.0.1 or ::1' }),
     'connect-port': int(1, 65535),
+    /** How long the program waits for connect() before giving up and closing the socket; absent = the kernel's ETIMEDOUT after 127 s. */
+    'connect-timeout': duration({ positive: true }),
+    tls,
     network: link.transform(toLinkOverride),
     script: list(step, 'a list of steps'),
   },
@@ -650,6 +654,54 @@ const fault = described(z.unknown().transform((v, ctx): FaultSpec => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Firewall
+
+/** A client-side address block: an IPv4/IPv6 address or CIDR (checked by the matcher's own parser). */
+const cidr = described(z.unknown().transform((v, ctx): string => {
+  if (typeof v !== 'string') {
+    report(ctx, `expected an address or address block such as 10.0.0.0/8, 203.0.113.9 or ::/0; got ${describeValue(v)}`);
+    return z.NEVER;
+  }
+  const c = parseCidr(v);
+  if (typeof c === 'string') {
+    report(ctx, c);
+    return z.NEVER;
+  }
+  return v;
+}), () => ({ description: 'an IPv4 or IPv6 address, or a block ADDRESS/PREFIX such as 10.0.0.0/8 or ::/0', type: 'string', pattern: '^[0-9A-Fa-f:.]+(/\\d{1,3})?$' }));
+
+const firewallRecord = record('a firewall rule', {
+  /** allow: the packet passes; drop: it is lost silently; reject: its sender gets a RST. */
+  action: z.enum(['allow', 'drop', 'reject']),
+  /** The client-side address or block the rule matches (absent = any). */
+  from: cidr,
+  /** The server port of the connection (absent = any). */
+  port: int(1, 65535),
+  /** in: client → server packets; out: server → client; both. Default in. */
+  direction: z.enum(['in', 'out', 'both']),
+  /** When the rule is installed. Default 0 (in place from the start). */
+  at: duration(),
+  /** When the rule is removed (later than at). Default never. */
+  until: duration({ positive: true }),
+}, ['action']);
+
+const firewallRule = firewallRecord.transform((r, ctx): FirewallRuleSpec => {
+  const atUs = r.at ?? 0;
+  if (r.until !== undefined && r.until <= atUs) {
+    report(ctx, `until must be later than at (${atUs === 0 ? '0' : 'the time the rule is installed'}): the rule would never be in place`, ['until']);
+    return z.NEVER;
+  }
+  return {
+    action: r.action,
+    ...(r.from !== undefined ? { from: r.from } : {}),
+    ...(r.port !== undefined ? { port: r.port } : {}),
+    direction: r.direction ?? 'in',
+    atUs,
+    ...(r.until !== undefined ? { untilUs: r.until } : {}),
+  };
+});
+
+// ---------------------------------------------------------------------------------------------
 // Expectations
 
 /** Close reasons (timeline/events.ts CloseReason); the Record type keeps the two in step. */
@@ -690,6 +742,7 @@ const EVENT_FIELDS: { [K in EventKind]: Record<FieldsOf<K>, true> } = {
   cron: { hz: true, visited: true, clients: true },
   fault: { fault: true, detail: true },
   tls: { id: true, what: true, detail: true },
+  firewall: { action: true, rule: true, addr: true, port: true, dir: true },
   client: { what: true, detail: true },
   horizon: {},
 };
@@ -897,6 +950,8 @@ export const scenarioSchema = record('the scenario', {
   network: link.transform(toLinkOverride),
   clients: list(client, 'a list of clients'),
   faults: list(fault, 'a list of faults'),
+  /** Firewall rules applied by the network, first match wins, no match allows (docs/scenarios.md#firewall). */
+  firewall: list(firewallRule, 'a list of firewall rules'),
   expect: list(expectation, 'a list of expectations'),
 }, [], /^x-/);
 

@@ -1,9 +1,9 @@
 // The validated, defaults-filled form of a scenario file. The loader (load.ts) produces it from
 // YAML; the run builder (run.ts) consumes it. Times are integer microseconds, sizes integer bytes.
 import type { Segment } from '../base/bytes.ts';
-import type { Direction, FaultSpec, LinkSpec } from '../kernel/types.ts';
+import type { Direction, FaultSpec, FirewallRuleSpec, LinkSpec } from '../kernel/types.ts';
 
-export type { Direction, FaultSpec, LinkSpec };
+export type { Direction, FaultSpec, FirewallRuleSpec, LinkSpec };
 
 /** Where a value came from in its file (1-based), for located errors after loading. */
 export interface Location {
@@ -31,6 +31,8 @@ export interface Scenario {
   /** Clients after expansion of `count` (names `base-1` … `base-N`), in file order. */
   clients: ClientSpec[];
   faults: FaultSpec[];
+  /** Firewall rules in list order (first match wins, no match allows); absent or empty = none. */
+  firewall?: FirewallRuleSpec[];
   expect: Expectation[];
   /** Location of a path in the file, or the nearest enclosing node that exists. */
   locate(path: DocPath): Location;
@@ -81,6 +83,11 @@ export interface ClientSpec {
   connectTo?: string;
   /** The server port the client connects to. Default: the server's `port`. */
   connectPort?: number;
+  /**
+   * How long the program waits for connect() before it gives up and closes the socket; absent =
+   * it waits for the kernel's verdict (ETIMEDOUT after 127 s of SYN retries, as Linux).
+   */
+  connectTimeoutUs?: number;
   /** Link for this client: the scenario's network merged with the client's overrides. */
   network: LinkSpec;
   script: Step[];

@@ -47,6 +47,8 @@ export type EventBody =
   | { kind: 'cron'; hz: number; visited: number; clients: number }
   | { kind: 'fault'; fault: string; detail?: string }
   | { kind: 'tls'; id: number; what: 'handshake-done' | 'handshake-failed'; detail?: string }
+  /** A firewall rule (index `rule` of the scenario's list) dropped or rejected a packet; `addr` is the client's ip:port, `port` the server's. */
+  | { kind: 'firewall'; action: 'drop' | 'reject'; rule: number; addr: string; port: number; dir: 'in' | 'out' }
   | { kind: 'client'; what: string; detail?: string } // a client script's own observations (received reply, eof, step)
   | { kind: 'horizon' };
 

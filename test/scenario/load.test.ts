@@ -96,7 +96,7 @@ describe('a valid scenario', () => {
       config: { maxclients: '10', timeout: '5', 'client-output-buffer-limit': 'pubsub 1mb 0 0' },
       nofile: { soft: 1024, hard: 4096 },
       pollOrder: 'fifo',
-      cost: { commandUs: 3, byteNs: 2 },
+      cost: { commandUs: 3, byteNs: 2, tlsHandshakeUs: 700, tlsRecordNs: 500, tlsByteNs: 1 },
       port: 6380,
       host: '10.0.0.1',
     });
@@ -149,7 +149,7 @@ describe('a valid scenario', () => {
       config: {},
       nofile: { soft: 1024, hard: 1048576 },
       pollOrder: 'fd',
-      cost: { commandUs: 2, byteNs: 1 },
+      cost: { commandUs: 2, byteNs: 1, tlsHandshakeUs: 700, tlsRecordNs: 500, tlsByteNs: 1 },
       port: 6379,
       host: '127.0.0.1',
     });
@@ -434,7 +434,7 @@ describe('a misspelt key', () => {
   it('lists the allowed keys without a guess when nothing is close', () => {
     const i = issueAt(issues(yaml('zzzzzz: 1')), 'zzzzzz');
     expect(i.message).not.toContain('did you mean');
-    expect(i.message).toContain('allowed: name, description, seed, horizon, server, network, clients, faults, expect');
+    expect(i.message).toContain('allowed: name, description, seed, horizon, server, network, clients, faults, firewall, expect');
   });
 });
 
