@@ -434,7 +434,7 @@ describe('a misspelt key', () => {
   it('lists the allowed keys without a guess when nothing is close', () => {
     const i = issueAt(issues(yaml('zzzzzz: 1')), 'zzzzzz');
     expect(i.message).not.toContain('did you mean');
-    expect(i.message).toContain('allowed: name, description, seed, horizon, server, network, clients, faults, expect');
+    expect(i.message).toContain('allowed: name, description, seed, horizon, server, network, clients, faults, firewall, expect');
   });
 });
 
