@@ -71,6 +71,7 @@ export interface ConformOptions {
 export function simulatorOnlyReason(sc: Scenario, cfg: ConformanceConfig): string | null {
   if (cfg.simulatorOnly) return cfg.simulatorOnly;
   if (sc.faults.length) return `faults (${[...new Set(sc.faults.map((f) => f.kind))].join(', ')}) cannot be injected on real sockets`;
+  if (sc.firewall?.length) return 'firewall rules are applied by the simulated network only';
   const vanish = sc.clients.find((c) => c.script.some((s) => s.op === 'vanish'));
   if (vanish) return `client ${vanish.name} vanishes, which cannot be staged with real sockets`;
   return null;

@@ -122,6 +122,11 @@ describe('the harness', () => {
     expect(simulatorOnlyReason(scenario('clients: [{name: a}]'), cfg)).toBeNull();
   });
 
+  it('refuses to play a scenario with firewall rules on real sockets', () => {
+    const cfg = parseConformanceConfig(undefined);
+    expect(simulatorOnlyReason(scenario('clients: [{name: a}]\nfirewall: [{action: drop}]'), cfg)).toMatch(/firewall rules/);
+  });
+
   it('drops redsim switches at their Redis value and refuses the real server for other values', () => {
     expect(redisDirectives({ profile: 'debian', maxclients: '5' })).toEqual({ directives: { maxclients: '5' }, why: null });
     expect(redisDirectives({ 'read-policy': 'drain' }).why).toMatch(/read-policy drain has no counterpart/);
