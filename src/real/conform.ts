@@ -72,6 +72,8 @@ export function simulatorOnlyReason(sc: Scenario, cfg: ConformanceConfig): strin
   if (cfg.simulatorOnly) return cfg.simulatorOnly;
   if (sc.faults.length) return `faults (${[...new Set(sc.faults.map((f) => f.kind))].join(', ')}) cannot be injected on real sockets`;
   if (sc.firewall?.length) return 'firewall rules are applied by the simulated network only';
+  const tls = sc.clients.find((c) => c.tls);
+  if (tls) return `client ${tls.name} uses TLS, which the real-socket player and serve do not speak yet`;
   const vanish = sc.clients.find((c) => c.script.some((s) => s.op === 'vanish'));
   if (vanish) return `client ${vanish.name} vanishes, which cannot be staged with real sockets`;
   return null;
