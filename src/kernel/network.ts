@@ -284,7 +284,7 @@ export class Network {
     const r = path.to;
     // A sender that failed (reset, keepalive timeout) while these bytes were on the wire has
     // already discarded its send queue; taking from it would throw.
-    if (s.state === 'dead' || s.error) return;
+    if ((s.state === 'dead' && !s.abortedOnWire) || s.error) return;
     s.inFlight -= n;
     if (r.state === 'dead' || r.state === 'closed') {
       s.snd.skip(n);
@@ -338,11 +338,24 @@ export class Network {
   /** Aborts a connection from `s`'s side (close with unread data, SO_LINGER 0): RST to the peer. */
   abort(s: Socket): void {
     const peer = s.peer;
-    s.snd.clear();
-    s.inFlight = 0;
+    // Bytes already on the wire still arrive, and the RST follows them (a TLS server's alert
+    // reaches the client before the reset); bytes not yet sent are dropped.
+    const onWire = s.inFlight;
+    if (onWire > 0) {
+      const head = s.snd.take(onWire);
+      s.snd.clear();
+      s.snd.pushAll(head);
+      s.abortedOnWire = true;
+    } else s.snd.clear();
     s.state = 'dead';
     this.hooks.rearmKeepalive(s); // cancels the keepalive timer (see resetNow)
-    if (peer && s.out && !s.out.route.blocked(s.out.dir) && this.rstPasses(s, s.out.dir)) this.reset(peer, s.out.route);
+    if (peer && s.out && !s.out.route.blocked(s.out.dir) && this.rstPasses(s, s.out.dir)) {
+      if (onWire === 0) this.reset(peer, s.out.route);
+      else {
+        const at = Math.max(this.sched.now + this.delay(s.out.route), s.out.lastArrival + 1);
+        this.sched.at(at, () => this.resetNow(peer));
+      }
+    }
   }
 
   /** Re-pumps both directions of every connection of a route after a fault changed. */

@@ -63,6 +63,8 @@ export class Socket {
   finSent = false;
   /** The peer's FIN arrived: read() returns 0 once `rcv` is drained. */
   peerFin = false;
+  /** Closed with unread input (RST) while some of its bytes were on the wire: those still arrive. */
+  abortedOnWire = false;
   /** Pending socket error (positive errno): ECONNRESET, ETIMEDOUT, ECONNREFUSED. */
   error = 0;
 

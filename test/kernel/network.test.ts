@@ -268,6 +268,23 @@ describe('vanish', () => {
   });
 });
 
+describe('close with unread input (abort)', () => {
+  it('bytes already on the wire still arrive, then the RST: the peer reads them before ECONNRESET', () => {
+    const k = pair();
+    k.client.write(k.cfd, [Buffer.from('unread by server')]);
+    drain(k.kernel);
+    expect(k.server.write(k.sfd, [Buffer.from('last words')])).toBe(10);
+    k.server.close(k.sfd); // unread input: RST instead of FIN
+    // The bytes arrive after one latency (50 µs); the RST strictly after them.
+    k.kernel.sched.runUntil(k.kernel.now + 50);
+    expect(k.csock.error).toBe(0);
+    const got = k.client.read(k.cfd, 100);
+    expect(Array.isArray(got) ? Buffer.concat(got as Buffer[]).toString() : got).toBe('last words');
+    drain(k.kernel);
+    expect(k.client.read(k.cfd, 100)).toBe(-ECONNRESET);
+  });
+});
+
 describe('rst fault', () => {
   it('an rst fault resets both ends at once: reads fail with ECONNRESET, writes with EPIPE', () => {
     const k = pair();

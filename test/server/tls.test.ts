@@ -87,6 +87,8 @@ describe('tls-auth-clients', () => {
     expect(repliesOf(r, 'none')).toEqual([]);
     // TLS 1.3: the client finished its side of the handshake before learning it was refused.
     expect(clientSaw(r, 'none', 'tls-handshake-done')).toBeDefined();
+    // … and reads the alert that the server sent before its RST.
+    expect(clientSaw(r, 'none', 'tls-error')).toMatchObject({ detail: 'error:0A00045C:SSL routines::tlsv13 alert certificate required' });
     expect(repliesOf(r, 'valid')).toEqual(['+PONG']);
   });
 
