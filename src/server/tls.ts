@@ -55,8 +55,16 @@ export function tlsAcceptHandler(server: Server, fd: number): void {
  */
 export function connTlsAccept(server: Server, c: Client): void {
   const r0 = server.backend.tlsAccept(c.fd, tlsServerOptions(server));
-  const r = r0 < 0 ? r0 : server.backend.tlsHandshake(c.fd);
   c.tlsAccepting = true;
+  afterSslAccept(server, c, r0 < 0 ? r0 : server.backend.tlsHandshake(c.fd), true);
+}
+
+/**
+ * What follows an SSL_accept step: wait for the socket, finish, or fail. A failure of the first
+ * step (`atAccept`) is reported by acceptCommonHandler, with the connection, and frees the client
+ * at once; a later one by clientAcceptHandler, which frees it asynchronously.
+ */
+function afterSslAccept(server: Server, c: Client, r: number, atAccept: boolean): void {
   if (r === TLS_WANT_READ || r === TLS_WANT_WRITE) {
     registerSslEvent(server, c, r);
     return;
@@ -65,11 +73,12 @@ export function connTlsAccept(server: Server, c: Client): void {
     handshakeDone(server, c);
     return;
   }
-  // connAccept failed at once: acceptCommonHandler logs with the connection and frees the client.
   const err = server.backend.tlsLastError(c.fd);
-  server.log('warning', `Error accepting a client connection: ${err ?? '(null)'} (conn: fd=${c.fd})`, c.addr);
-  traceFailure(server, c, err ?? strerror(r));
-  freeClient(server, c, 'tls-handshake', err ?? strerror(r));
+  const why = err ?? strerror(r);
+  server.log('warning', `Error accepting a client connection: ${err ?? '(null)'}${atAccept ? ` (conn: fd=${c.fd})` : ''}`, c.addr);
+  traceFailure(server, c, why);
+  if (atAccept) freeClient(server, c, 'tls-handshake', why);
+  else freeClientAsync(server, c, 'tls-handshake', why);
 }
 
 /** The handshake handler (tlsHandleEvent in CONN_STATE_ACCEPTING), given the client. */
@@ -83,20 +92,7 @@ function handshakeHandlerOf(server: Server): FileProc {
 
 function tlsHandshakeEvent(server: Server, c: Client): void {
   if (!c.node || !c.tlsAccepting) return;
-  const r = server.backend.tlsHandshake(c.fd);
-  if (r === TLS_WANT_READ || r === TLS_WANT_WRITE) {
-    registerSslEvent(server, c, r);
-    return;
-  }
-  if (r === TLS_DONE) {
-    handshakeDone(server, c);
-    return;
-  }
-  // clientAcceptHandler finds the connection in error state.
-  const err = server.backend.tlsLastError(c.fd);
-  server.log('warning', `Error accepting a client connection: ${err ?? '(null)'}`, c.addr);
-  traceFailure(server, c, err ?? strerror(r));
-  freeClientAsync(server, c, 'tls-handshake', err ?? strerror(r));
+  afterSslAccept(server, c, server.backend.tlsHandshake(c.fd), false);
 }
 
 /** registerSSLEvent: watch only what SSL_accept waits for. */
