@@ -23,7 +23,9 @@ export interface ThrowawayCerts {
   server: CertPair;
   /** Signed by `ca`: accepted when tls-auth-clients is yes or optional. */
   client: CertPair;
-  /** Signed by a second CA the server does not trust: "certificate verify failed". */
+  /** A second CA, which the server does not trust (a client trusting only it rejects the server). */
+  otherCa: CertPair;
+  /** Signed by `otherCa`: "certificate verify failed". */
   untrusted: CertPair;
   /** Signed by `ca` but valid only on 2020-01-01: "certificate verify failed" (expired). */
   expired: CertPair;
@@ -90,6 +92,7 @@ export function makeThrowawayCerts(parent: string = tmpdir()): ThrowawayCerts {
     return {
       dir,
       ca,
+      otherCa: other,
       server: makeSigned(dir, 'server', 'localhost', ca, 'subjectAltName=IP:127.0.0.1,DNS:localhost'),
       client: makeSigned(dir, 'client', 'client', ca),
       untrusted: makeSigned(dir, 'untrusted', 'untrusted', other),
