@@ -5,6 +5,7 @@
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import chalk, { Chalk } from 'chalk';
 import type { Argv, CommandModule } from 'yargs';
+import { makeThrowawayCerts, type ThrowawayCerts } from '../real/certs.ts';
 import { addDirective, parseRedisConf, type ParsedConf } from '../real/redis-conf.ts';
 import { RealServerConfigError, startRealServer, type RealServer } from '../real/real-server.ts';
 import { describeEvent } from '../report/text.ts';
@@ -14,6 +15,10 @@ import { canonicalEvent } from '../timeline/recorder.ts';
 
 /** redis-server options accepted and ignored: the core has no persistence and does not daemonise. */
 const IGNORED_OPTIONS = ['save', 'appendonly', 'daemonize', 'dir', 'logfile', 'dbfilename', 'pidfile', 'databases', 'supervised', 'always-show-logo'];
+/** Help text for directives whose meaning under serve needs a word. */
+const DESCRIBE: Record<string, string> = {
+  'tls-port': 'serve TLS (node:tls) on this port too; without tls-cert-file, tls-key-file and tls-ca-cert-file, throwaway self-signed certificates are made with openssl and their paths printed',
+};
 const LEVELS = ['debug', 'verbose', 'notice', 'warning'] as const;
 const LEVEL_CHAR: Record<string, string> = { debug: '.', verbose: '-', notice: '*', warning: '#' };
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -59,6 +64,28 @@ export async function runServe(a: ServeArgs, signal?: AbortSignal): Promise<numb
   for (const i of conf.ignored) if (!a.quiet) console.error(c.dim(`note: directive '${i.name}'${i.line ? ` (${a.config}:${i.line})` : ''} is not modelled by the core; ignored`));
   for (const o of a.ignored) if (!a.quiet) console.error(c.dim(`note: --${o} ignored (the core has no persistence and does not daemonise)`));
 
+  // A tls-port without any certificate files: throwaway ones, deleted when the server stops.
+  let certs: ThrowawayCerts | null = null;
+  const tlsFiles = ['tls-cert-file', 'tls-key-file', 'tls-ca-cert-file'];
+  if (Number(directives['tls-port'] ?? 0) > 0 && tlsFiles.every((f) => !directives[f])) {
+    try {
+      certs = makeThrowawayCerts();
+    } catch (e) {
+      console.error(c.red(`redsim serve: ${(e as Error).message}`));
+      return 2;
+    }
+    directives['tls-cert-file'] = certs.server.cert;
+    directives['tls-key-file'] = certs.server.key;
+    directives['tls-ca-cert-file'] = certs.ca.cert;
+  }
+  try {
+    return await serveWith(a, directives, certs, c, signal);
+  } finally {
+    certs?.remove();
+  }
+}
+
+async function serveWith(a: ServeArgs, directives: Record<string, string>, certs: ThrowawayCerts | null, c: typeof chalk, signal?: AbortSignal): Promise<number> {
   let timeline: WriteStream | null = null;
   if (a.timeline) timeline = createWriteStream(a.timeline);
   let srv: RealServer | null = null;
@@ -94,7 +121,12 @@ export async function runServe(a: ServeArgs, signal?: AbortSignal): Promise<numb
     return srv.exitCode;
   }
   if (!a.quiet) {
-    console.log(c.bold(`redsim serve: the Redis 7.0.15 client-handling core on node:net, listening on ${a.bind}:${srv.port} (pid ${process.pid})`));
+    console.log(c.bold(`redsim serve: the Redis 7.0.15 client-handling core on node:net, listening on ${a.bind}:${srv.port}${srv.tlsPort ? ` and TLS on ${a.bind}:${srv.tlsPort}` : ''} (pid ${process.pid})`));
+    if (certs) {
+      console.log(`throwaway self-signed TLS certificates in ${certs.dir} (deleted on exit):`);
+      console.log(`  CA ${certs.ca.cert}\n  server ${certs.server.cert} ${certs.server.key}\n  client ${certs.client.cert} ${certs.client.key}`);
+      console.log(c.dim(`  try: redis-cli --tls --cacert ${certs.ca.cert} --cert ${certs.client.cert} --key ${certs.client.key} -p ${srv.tlsPort} ping`));
+    }
     if (srv.config['tcp-keepalive'] > 0) console.log(c.dim(`note: keepalive idle time ${srv.config['tcp-keepalive']} s is set; TCP_KEEPINTVL and TCP_KEEPCNT cannot be set from Node, so the kernel's defaults apply`));
   }
   const running = srv;
@@ -129,12 +161,13 @@ export function serveCommand(setCode: (code: number) => void): CommandModule {
         .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' });
       for (const d of CONFIGS) {
         if (d.name === 'port' || d.name === 'bind') continue;
-        b = b.option(d.name, { type: 'string', group: 'Directives (as in redis.conf):', describe: d.alias ? `alias ${d.alias}` : '' });
+        b = b.option(d.name, { type: 'string', group: 'Directives (as in redis.conf):', describe: DESCRIBE[d.name] ?? (d.alias ? `alias ${d.alias}` : '') });
       }
       for (const o of IGNORED_OPTIONS) b = b.option(o, { type: 'string', hidden: true });
       return b
         .example('$0 serve --port 6390 --maxclients 100 --timeout 5', 'then: redis-cli -p 6390 ping')
-        .example('$0 serve --config redis.conf --loglevel verbose', 'load directives from a file');
+        .example('$0 serve --config redis.conf --loglevel verbose', 'load directives from a file')
+        .example('$0 serve --tls-port 6391', 'TLS too; with no --tls-cert-file/--tls-key-file/--tls-ca-cert-file it makes throwaway self-signed certificates with openssl and prints their paths');
     },
     handler: async (argv) => {
       const directives: Record<string, string> = {};

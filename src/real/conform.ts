@@ -10,6 +10,7 @@ import type { Scenario } from '../scenario/types.ts';
 import type { TimelineEvent } from '../timeline/events.ts';
 import { compareRuns, staleKnown, type ArmRun, type Mismatch } from './compare.ts';
 import { MAX_REAL_DURATION_US, type Arm, type ConformanceConfig, type KnownMismatch } from './conformance-config.ts';
+import { sharedThrowawayCerts, type ThrowawayCerts } from './certs.ts';
 import { readNofileLimit } from './net-backend.ts';
 import { playClients, type PlayResult } from './player.ts';
 import { startRealServer, type RealServer } from './real-server.ts';
@@ -72,8 +73,6 @@ export function simulatorOnlyReason(sc: Scenario, cfg: ConformanceConfig): strin
   if (cfg.simulatorOnly) return cfg.simulatorOnly;
   if (sc.faults.length) return `faults (${[...new Set(sc.faults.map((f) => f.kind))].join(', ')}) cannot be injected on real sockets`;
   if (sc.firewall?.length) return 'firewall rules are applied by the simulated network only';
-  const tls = sc.clients.find((c) => c.tls);
-  if (tls) return `client ${tls.name} uses TLS, which the real-socket player and serve do not speak yet`;
   const vanish = sc.clients.find((c) => c.script.some((s) => s.op === 'vanish'));
   if (vanish) return `client ${vanish.name} vanishes, which cannot be staged with real sockets`;
   return null;
@@ -147,6 +146,14 @@ export async function conformScenario(sc: Scenario, cfg: ConformanceConfig, opts
   const config = { ...sc.server.config };
   delete config.port;
   delete config.bind;
+  // A tls-port: both real arms serve throwaway certificates in place of the scenario's file names.
+  let certs: ThrowawayCerts | null = null;
+  if (!simOnly && Number(config['tls-port'] ?? 0) > 0) {
+    certs = sharedThrowawayCerts();
+    config['tls-cert-file'] = certs.server.cert;
+    config['tls-key-file'] = certs.server.key;
+    config['tls-ca-cert-file'] = certs.ca.cert;
+  }
 
   // (2) The core on real sockets, in this process.
   const serveArm = async (): Promise<ArmOutcome> => {
@@ -155,10 +162,10 @@ export async function conformScenario(sc: Scenario, cfg: ConformanceConfig, opts
     const names = new Map<string, string>();
     let srv: RealServer | null = null;
     try {
-      srv = await startRealServer({ directives: config, host: '127.0.0.1', port: 0, resolve: (a) => names.get(a), ...(nofile ? { nofile } : {}) });
+      srv = await startRealServer({ directives: config, host: '127.0.0.1', port: 0, ...(certs ? { tlsPort: 0 } : {}), resolve: (a) => names.get(a), ...(nofile ? { nofile } : {}) });
       if (srv.exitCode !== null) return { arm: 'serve', status: 'error', why: `the core refused to start (exit ${srv.exitCode})`, timeline: srv.recorder.events, wallMs: performance.now() - t };
       if (cfg.alignSecond) await alignToSecond();
-      const p = await playClients(sc, { host: '127.0.0.1', port: srv.port, ...play, onConnected: (n, a) => names.set(a, n) });
+      const p = await playClients(sc, { host: '127.0.0.1', port: srv.port, ...play, ...(certs ? { tls: { port: srv.tlsPort, certs } } : {}), onConnected: (n, a) => names.set(a, n) });
       const crash = srv.crash;
       await srv.stop();
       if (crash) return { arm: 'serve', status: 'error', why: `the core threw: ${(crash as Error).stack ?? crash}`, timeline: srv.recorder.events, wallMs: performance.now() - t };
@@ -181,7 +188,7 @@ export async function conformScenario(sc: Scenario, cfg: ConformanceConfig, opts
     try {
       proc = await startRedisServer({ bin: opts.redisBin, directives, ...(nofile ? { nofile } : {}) });
       if (cfg.alignSecond) await alignToSecond();
-      const p = await playClients(sc, { host: '127.0.0.1', port: proc.port, ...play });
+      const p = await playClients(sc, { host: '127.0.0.1', port: proc.port, ...play, ...(certs ? { tls: { port: proc.tlsPort, certs } } : {}) });
       return { arm: 'redis', status: 'ran', run: observations('redis', p), log: proc.log(), wallMs: performance.now() - t };
     } catch (e) {
       return { arm: 'redis', status: 'error', why: (e as Error).message, ...(proc ? { log: proc.log() } : {}), wallMs: performance.now() - t };

@@ -4,12 +4,19 @@
 // decides when to run the next loop iteration. Not here: the core, the scenario players.
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { isFiller, type Segment } from '../base/bytes.ts';
 import {
-  EADDRINUSE, EAGAIN, EBADF, ECONNRESET, EINVAL, EMFILE, EOPNOTSUPP, EPERM, EPIPE, ETIMEDOUT,
+  EADDRINUSE, EAGAIN, EBADF, ECONNRESET, EINVAL, EMFILE, EPERM, EPIPE, EPROTO, ETIMEDOUT,
 } from '../base/errno.ts';
-import { AE_READABLE, AE_WRITABLE, type Accepted, type Backend, type FiredEvent, type SockOpt, type TlsServerOptions } from '../loop/backend.ts';
+import {
+  AE_READABLE, AE_WRITABLE, TLS_DONE, TLS_WANT_READ, type Accepted, type Backend, type FiredEvent, type SockOpt, type TlsServerOptions,
+} from '../loop/backend.ts';
 import type { Tracer } from '../timeline/events.ts';
+import {
+  clientCertVerdict, DECODE_ERROR_ALERT, secureContextFor, tlsFailureOf, UNEXPECTED_EOF_ERROR, verifyOptions,
+  ZERO_RETURN_ERROR, type TlsFailure,
+} from './tls-layer.ts';
 
 /**
  * Bytes buffered from 'data' events per connection before the socket is paused (Linux's initial
@@ -29,6 +36,8 @@ export const DEFAULT_SNDBUF_CAP = 16384;
  * adapter's fds are handles, numbered the same way so CLIENT LIST's fd= can be compared.
  */
 export const FIRST_FD = 6;
+/** SSL_write in partial-write mode writes at most one record: 16 KiB of plaintext per call. */
+const TLS_MAX_PLAINTEXT = 16384;
 /** Orphaned sockets (closed with output still queued) are destroyed after this long at most. */
 const LINGER_MS = 10_000;
 /** Limit reported when /proc/self/limits cannot be read. */
@@ -67,10 +76,25 @@ interface Listener {
   port: number;
 }
 
+/** The TLS layer of a connection accepted on the tls-port (SSL_accept and after). */
+interface TlsState {
+  phase: 'handshake' | 'done' | 'failed';
+  /** The handshake finished or failed and tlsHandshake has not said so yet: the fd reads as readable. */
+  news: boolean;
+  /** What tlsLastError reports. */
+  lastError: string | null;
+  /** Why the handshake failed (phase 'failed'). */
+  failure: TlsFailure | null;
+}
+
 interface Conn {
   kind: 'conn';
   fd: number;
+  /** The stream the core reads and writes: the TCP socket, or the TLSSocket over it after tlsAccept. */
   sock: net.Socket;
+  /** The TCP socket itself (socket options, aborts). */
+  raw: net.Socket;
+  tls: TlsState | null;
   /** Bytes received and not yet read() by the core. */
   rbuf: Buffer[];
   rlen: number;
@@ -105,8 +129,8 @@ export class NetBackend implements Backend {
   private readonly freed: number[] = [];
   private nextFd = FIRST_FD;
   private rlimit: { soft: number; hard: number };
-  /** The listener bound by bindListener() (Node's listen is asynchronous; the core's is not). */
-  private prebound: { host: string; port: number; result: Listener | number } | null = null;
+  /** Listeners bound by bindListener() (Node's listen is asynchronous; the core's is not): the TCP port, the tls-port. */
+  private prebound: Array<{ host: string; port: number; result: Listener | number }> = [];
   /** Sockets closed by the core but still flushing (end() sent, waiting for 'finish'). */
   private readonly lingering = new Set<net.Socket>();
   /** What the last poll() was given and returned, for the driver. */
@@ -184,6 +208,11 @@ export class NetBackend implements Backend {
 
   private readiness(e: Listener | Conn): number {
     if (e.kind === 'listener') return e.queue.length ? AE_READABLE : 0;
+    if (e.tls && e.tls.phase !== 'done') {
+      // SSL_accept waits for the socket; node drives the handshake and tells when it is over.
+      if (e.tls.phase === 'failed') return AE_READABLE | AE_WRITABLE;
+      return e.tls.news ? AE_READABLE : 0;
+    }
     let m = 0;
     if (e.rlen > 0 || e.eof || e.error) m |= AE_READABLE;
     // EPOLLERR/EPOLLHUP make both directions ready, as epoll reports them.
@@ -229,7 +258,8 @@ export class NetBackend implements Backend {
 
   /**
    * Binds and listens before the core starts (Node's listen completes asynchronously); the core's
-   * listen() then hands out this listener. Resolves to the bound port, or a negative errno.
+   * listen() on the same host and port then hands out this listener (one per port: the TCP port
+   * and the tls-port). Resolves to the bound port, or a negative errno.
    */
   async bindListener(host: string, port: number, backlog: number): Promise<number> {
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, highWaterMark: this.sndCap });
@@ -242,7 +272,7 @@ export class NetBackend implements Backend {
       });
     });
     if (r < 0) {
-      this.prebound = { host, port, result: r };
+      this.prebound.push({ host, port, result: r });
       return r;
     }
     const l: Listener = { kind: 'listener', fd: -1, server, queue: [], host, port: r };
@@ -252,13 +282,13 @@ export class NetBackend implements Backend {
       this.onWake();
     });
     server.on('error', () => undefined);
-    this.prebound = { host, port: r, result: l };
+    this.prebound.push({ host, port: r, result: l });
     return r;
   }
 
   listen(host: string, port: number, _backlog: number): number {
-    const p = this.prebound;
-    if (!p || p.host !== host || (p.port !== port && port !== 0)) {
+    const p = this.prebound.find((b) => b.host === host && b.port === port) ?? (port === 0 ? this.prebound.find((b) => b.host === host) : undefined);
+    if (!p) {
       // Only a listener prepared by bindListener() can be handed out synchronously.
       return -EINVAL;
     }
@@ -282,9 +312,20 @@ export class NetBackend implements Backend {
     if (nfd < 0) return nfd;
     l.queue.shift();
     const { sock: s, addr, laddr } = q;
-    const c: Conn = { kind: 'conn', fd: nfd, sock: s, rbuf: [], rlen: 0, paused: false, eof: false, error: 0, gone: false };
+    const c: Conn = { kind: 'conn', fd: nfd, sock: s, raw: s, tls: null, rbuf: [], rlen: 0, paused: false, eof: false, error: 0, gone: false };
     this.fds.set(nfd, c);
     s.removeAllListeners('error');
+    this.attach(c, s);
+    if (s.destroyed) {
+      // Reset (or otherwise torn down) while it waited in the queue.
+      c.gone = true;
+      c.error = ECONNRESET;
+    } else s.resume();
+    return { fd: nfd, addr, laddr };
+  }
+
+  /** Listens to the stream the core reads: bytes into rbuf (paused at the cap), end, errors, close. */
+  private attach(c: Conn, s: net.Socket): void {
     s.on('data', (b: Buffer) => {
       c.rbuf.push(b);
       c.rlen += b.length;
@@ -295,25 +336,28 @@ export class NetBackend implements Backend {
       this.onWake();
     });
     s.on('end', () => {
-      c.eof = true;
+      if (c.tls?.phase === 'handshake') this.tlsFail(c, { errno: EPROTO, text: UNEXPECTED_EOF_ERROR, abortive: false }, true);
+      else c.eof = true;
       this.onWake();
     });
     s.on('error', (e: NodeJS.ErrnoException) => {
-      if (!c.error) c.error = errnoOf(e);
+      if (c.tls) {
+        const f = tlsFailureOf(e);
+        if (c.tls.phase === 'handshake') this.tlsFail(c, f, false);
+        else if (!c.error) {
+          c.error = f.errno;
+          c.tls.lastError = f.text;
+        }
+      } else if (!c.error) c.error = errnoOf(e);
       this.onWake();
     });
     s.on('close', () => {
       c.gone = true;
-      if (!c.eof && !c.error) c.error = ECONNRESET;
+      if (c.tls?.phase === 'handshake') this.tlsFail(c, { errno: EPROTO, text: UNEXPECTED_EOF_ERROR, abortive: false }, false);
+      else if (!c.eof && !c.error) c.error = ECONNRESET;
       this.onWake();
     });
     s.on('drain', () => this.onWake());
-    if (s.destroyed) {
-      // Reset (or otherwise torn down) while it waited in the queue.
-      c.gone = true;
-      c.error = ECONNRESET;
-    } else s.resume();
-    return { fd: nfd, addr, laddr };
   }
 
   // ---- data ------------------------------------------------------------------------------------
@@ -344,19 +388,27 @@ export class NetBackend implements Backend {
       }
       return out;
     }
+    if (c.tls && c.tls.phase !== 'done') return c.tls.phase === 'failed' ? -c.tls.failure!.errno : -EAGAIN;
     if (c.error) return -c.error;
-    if (c.eof) return 0;
+    if (c.eof) {
+      if (!c.tls) return 0;
+      // SSL_read at end of stream: tls.c reports it as an error with an empty queue (node cannot
+      // tell a close_notify from a bare FIN; both are the client going away).
+      c.tls.lastError = ZERO_RETURN_ERROR;
+      return -EPROTO;
+    }
     return -EAGAIN;
   }
 
   write(fd: number, data: readonly Segment[], max: number): number {
     const c = this.fds.get(fd);
     if (!c || c.kind !== 'conn') return -EBADF;
+    if (c.tls && c.tls.phase !== 'done') return c.tls.phase === 'failed' ? -c.tls.failure!.errno : -EAGAIN;
     if (c.error === ETIMEDOUT) return -ETIMEDOUT;
     if (c.error || c.gone || c.sock.destroyed || !c.sock.writable) return -EPIPE;
     const space = this.sndCap - c.sock.writableLength;
     if (space <= 0) return -EAGAIN;
-    let left = Math.min(space, max);
+    let left = Math.min(space, max, c.tls ? TLS_MAX_PLAINTEXT : Infinity);
     const parts: Buffer[] = [];
     let n = 0;
     for (const seg of data) {
@@ -396,8 +448,20 @@ export class NetBackend implements Backend {
     s.removeAllListeners('error');
     s.on('error', () => undefined);
     if (s.destroyed) return;
+    if (e.tls && e.tls.phase !== 'done') {
+      // connTLSClose without SSL_shutdown: no close_notify. Bytes OpenSSL left unread (after a bad
+      // record header) make the kernel answer with RST, as it does for Redis.
+      s.removeAllListeners('secure');
+      if (e.tls.failure?.abortive && !e.raw.destroyed) e.raw.resetAndDestroy();
+      s.destroy();
+      e.raw.destroy();
+      return;
+    }
     if (e.rlen > 0 || e.error) {
-      s.resetAndDestroy();
+      if (e.tls) {
+        e.raw.resetAndDestroy();
+        s.destroy();
+      } else s.resetAndDestroy();
       return;
     }
     this.lingering.add(s);
@@ -418,14 +482,14 @@ export class NetBackend implements Backend {
     if (!c || c.kind !== 'conn') return -EBADF;
     switch (opt) {
       case 'TCP_NODELAY':
-        c.sock.setNoDelay(value !== 0);
+        c.raw.setNoDelay(value !== 0);
         return 0;
       case 'SO_KEEPALIVE':
-        c.sock.setKeepAlive(value !== 0);
+        c.raw.setKeepAlive(value !== 0);
         return 0;
       case 'TCP_KEEPIDLE':
         // setKeepAlive(true, ms) sets SO_KEEPALIVE and TCP_KEEPIDLE (in whole seconds).
-        c.sock.setKeepAlive(true, value * 1000);
+        c.raw.setKeepAlive(true, value * 1000);
         return 0;
       case 'TCP_KEEPINTVL':
       case 'TCP_KEEPCNT':
@@ -436,18 +500,100 @@ export class NetBackend implements Backend {
     }
   }
 
-  // TLS arrives with node:tls in a later change; until then a tls-port cannot be served here.
-  tlsAccept(_fd: number, _opts: TlsServerOptions): number {
-    return -EOPNOTSUPP;
-  }
-  tlsHandshake(_fd: number): number {
-    return -EOPNOTSUPP;
-  }
-  tlsLastError(_fd: number): string | null {
-    return 'TLS is not supported by this backend yet';
-  }
-  tlsPending(_fd: number): number {
+  // ---- TLS -------------------------------------------------------------------------------------
+
+  /**
+   * SSL_new + SSL_set_accept_state: wraps the accepted socket in a server TLSSocket. From now on the
+   * core's read() and write() carry plaintext. A certificate or key that cannot be loaded leaves the
+   * connection in error state (-EPROTO, the reason in tlsLastError).
+   */
+  tlsAccept(fd: number, opts: TlsServerOptions): number {
+    const c = this.fds.get(fd);
+    if (!c || c.kind !== 'conn') return -EBADF;
+    if (c.tls) return -EINVAL;
+    const state: TlsState = { phase: 'handshake', news: false, lastError: null, failure: null };
+    c.tls = state;
+    let secureContext: tls.SecureContext;
+    try {
+      secureContext = secureContextFor(opts);
+    } catch (e) {
+      this.tlsFail(c, { errno: EPROTO, text: (e as Error).message, abortive: false }, false);
+      return -EPROTO;
+    }
+    if (c.gone || c.error) {
+      this.tlsFail(c, { errno: c.error || ECONNRESET, text: 'Connection reset by peer', abortive: false }, false);
+      return 0;
+    }
+    const raw = c.raw;
+    raw.removeAllListeners('data');
+    raw.removeAllListeners('end');
+    raw.removeAllListeners('error');
+    raw.removeAllListeners('close');
+    raw.removeAllListeners('drain');
+    raw.on('error', () => undefined); // the TLSSocket reports socket errors
+    if (c.rlen > 0) {
+      // Bytes that arrived before the core asked for TLS are the start of the handshake.
+      raw.unshift(Buffer.concat(c.rbuf, c.rlen));
+      c.rbuf = [];
+      c.rlen = 0;
+    }
+    const t = new tls.TLSSocket(raw, { isServer: true, secureContext, ...verifyOptions(opts.authClients) });
+    c.sock = t;
+    c.paused = false;
+    this.attach(c, t);
+    t.once('secure', () => {
+      if (state.phase !== 'handshake') return;
+      const verdict = clientCertVerdict(t, opts.authClients);
+      if (verdict) this.tlsFail(c, verdict, false);
+      else {
+        state.phase = 'done';
+        state.news = true;
+      }
+      this.onWake();
+    });
     return 0;
+  }
+
+  /** The handshake ended badly: the fd becomes readable so the core's next SSL_accept finds out. */
+  private tlsFail(c: Conn, f: TlsFailure, eofBeforeAnswer: boolean): void {
+    const st = c.tls!;
+    if (st.phase === 'failed') return;
+    st.phase = 'failed';
+    st.news = true;
+    st.failure = f;
+    st.lastError = f.text;
+    // OpenSSL answers a stream that ends before the ClientHello with a decode_error alert.
+    if (eofBeforeAnswer && c.raw.bytesWritten === 0 && !c.raw.destroyed) {
+      try {
+        c.raw.write(DECODE_ERROR_ALERT);
+      } catch {
+        // the socket went away meanwhile
+      }
+    }
+  }
+
+  /** SSL_accept: TLS_WANT_READ while node shakes hands, TLS_DONE after 'secure', the failure's errno after one. */
+  tlsHandshake(fd: number): number {
+    const c = this.fds.get(fd);
+    if (!c || c.kind !== 'conn' || !c.tls) return -EBADF;
+    const st = c.tls;
+    if (st.phase === 'handshake') return TLS_WANT_READ;
+    st.news = false;
+    return st.phase === 'done' ? TLS_DONE : -st.failure!.errno;
+  }
+
+  tlsLastError(fd: number): string | null {
+    const c = this.fds.get(fd);
+    return c?.kind === 'conn' ? (c.tls?.lastError ?? null) : null;
+  }
+
+  /**
+   * SSL_pending: node decrypts eagerly, so every decrypted byte not yet read is held by the TLS
+   * layer (poll reports them as readable too).
+   */
+  tlsPending(fd: number): number {
+    const c = this.fds.get(fd);
+    return c?.kind === 'conn' && c.tls?.phase === 'done' ? c.rlen : 0;
   }
 
   getrlimit(): { soft: number; hard: number } {
@@ -480,12 +626,13 @@ export class NetBackend implements Backend {
         e.sock.destroy();
       }
     }
-    const p = this.prebound;
-    if (p && typeof p.result !== 'number' && p.result.fd === -1) {
-      const srv = p.result.server;
-      closing.push(new Promise((res) => srv.close(() => res())));
+    for (const p of this.prebound) {
+      if (typeof p.result !== 'number' && p.result.fd === -1) {
+        const srv = p.result.server;
+        closing.push(new Promise((res) => srv.close(() => res())));
+      }
     }
-    this.prebound = null;
+    this.prebound = [];
     for (const s of this.lingering) s.destroy();
     this.lingering.clear();
     this.interest.clear();

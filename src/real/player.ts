@@ -4,10 +4,14 @@
 // scenario/actor.ts. Faults and `vanish` cannot be played on real sockets (the harness refuses
 // such scenarios before getting here).
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { Filler, isFiller, type Segment } from '../base/bytes.ts';
 import { ReplyReader, renderReply, type Reply } from '../protocol/reply-reader.ts';
 import { encodeCommand, type ClientObservation } from '../scenario/actor.ts';
-import type { ClientSpec, Scenario, Step } from '../scenario/types.ts';
+import { clientTarget } from '../scenario/addresses.ts';
+import type { ClientSpec, ClientTls, Scenario, Step } from '../scenario/types.ts';
+import type { ThrowawayCerts } from './certs.ts';
+import { captureClientHello, clientTlsOptions, isTlsError, tlsOverVisibleSocket } from './tls-client.ts';
 
 /** Bytes of one write and of one generated run of filler: `{fill: N}` is never allocated whole. */
 const CHUNK = 65536;
@@ -24,6 +28,11 @@ export interface PlayOptions {
   settleMs: number;
   /** Told each client's local address once connected (`127.0.0.1:port`), so a server can name it. */
   onConnected?: (client: string, localAddr: string) => void;
+  /**
+   * The server's TLS listener and the certificates behind it: clients aiming at the scenario's
+   * tls-port connect here (`tls` clients shake hands with the named certificate).
+   */
+  tls?: { port: number; certs: ThrowawayCerts };
 }
 
 export interface PlayResult {
@@ -110,11 +119,12 @@ class RealClient {
   lastByteAtMs = 0;
   /** stop-reading is in effect; an end seen meanwhile waits in pendingEnd. */
   private paused = false;
-  private pendingEnd: 'eof' | 'reset' | null = null;
+  private pendingEnd: 'eof' | 'reset' | 'tls-error' | null = null;
   malformed: string | null = null;
 
   constructor(
     readonly spec: ClientSpec,
+    private readonly sc: Scenario,
     private readonly opts: PlayOptions,
     private readonly now: () => number,
     private readonly changed: () => void,
@@ -146,30 +156,90 @@ class RealClient {
     }
   }
 
+  /** The real port for this client: the TLS listener when it aims at the scenario's tls-port. */
+  private port(): number {
+    const tlsPort = Number(this.sc.server.config['tls-port'] ?? 0);
+    if (this.opts.tls && tlsPort > 0 && clientTarget(this.spec, this.sc.server).port === tlsPort) return this.opts.tls.port;
+    return this.opts.port;
+  }
+
   private connect(): void {
     this.timer = null;
-    const s = net.connect({ host: this.opts.host, port: this.opts.port, noDelay: true });
+    const spec = this.spec.tls;
+    if (spec && spec.cut) return this.connectCut(spec);
+    const host = this.opts.host;
+    const port = this.port();
+    const s: net.Socket = spec
+      ? tls.connect({ host, port, ...clientTlsOptions(spec, this.needTls()) }).setNoDelay(true)
+      : net.connect({ host, port, noDelay: true });
     this.sock = s;
     s.on('connect', () => {
       if (this.sock !== s) return;
       this.opts.onConnected?.(this.spec.name, `${s.localAddress}:${s.localPort}`);
+      if (spec) return; // the script starts once the handshake is done
       this.wait = null;
       this.advance();
     });
+    if (spec) {
+      s.on('secureConnect', () => {
+        if (this.sock !== s) return;
+        this.wait = null;
+        this.advance();
+      });
+    }
     s.on('data', (b: Buffer) => this.onData(b));
     s.on('end', () => this.connectionEnded('eof'));
     s.on('error', (e: NodeJS.ErrnoException) => {
-      if (this.wait?.kind === 'connect') {
+      if (spec && isTlsError(e)) {
+        this.connectionEnded('tls-error');
+        return;
+      }
+      if (this.wait?.kind === 'connect' && !(spec && e.code === 'ECONNRESET')) {
         this.sock = null;
         this.finish(e.code === 'ECONNREFUSED' ? 'refused' : 'timeout');
         return;
       }
-      this.connectionEnded(e.code === 'ECONNRESET' || e.code === 'EPIPE' ? 'reset' : 'reset');
+      this.connectionEnded('reset');
     });
     s.on('close', () => {
       if (this.sock === s) this.connectionEnded('eof');
     });
     s.on('drain', () => this.pump());
+  }
+
+  private needTls(): ThrowawayCerts {
+    if (!this.opts.tls) throw new Error(`client ${this.spec.name} uses TLS but the server has no TLS listener here`);
+    return this.opts.tls.certs;
+  }
+
+  /**
+   * `cut-handshake`: half a ClientHello then close (FIN), or a TLS client that closes the TCP
+   * connection as soon as the server's first flight arrives. Either way the script never runs.
+   */
+  private connectCut(spec: ClientTls): void {
+    const opts = clientTlsOptions(spec, this.needTls());
+    const raw = net.connect({ host: this.opts.host, port: this.port(), noDelay: true });
+    const cutDone = () => {
+      if (this.ended) return;
+      this.ended = 'closed-by-client';
+      this.endedAtUs = this.now();
+      this.finish(null);
+    };
+    raw.on('error', (e: NodeJS.ErrnoException) => {
+      if (this.wait?.kind === 'connect') this.finish(e.code === 'ECONNREFUSED' ? 'refused' : 'timeout');
+    });
+    raw.on('connect', () => {
+      this.opts.onConnected?.(this.spec.name, `${raw.localAddress}:${raw.localPort}`);
+      this.wait = null;
+      if (spec.cut === 'half-hello') {
+        void captureClientHello(opts).then((hello) => {
+          raw.end(hello.subarray(0, Math.floor(hello.length / 2)));
+          cutDone();
+        });
+      } else {
+        tlsOverVisibleSocket(raw, opts, cutDone);
+      }
+    });
   }
 
   private onData(b: Buffer): void {
@@ -187,7 +257,7 @@ class RealClient {
     this.changed();
   }
 
-  private connectionEnded(how: 'eof' | 'reset'): void {
+  private connectionEnded(how: 'eof' | 'reset' | 'tls-error'): void {
     if (!this.sock) return;
     if (this.paused) {
       // A client that has stopped reading learns of the end only when it reads again, as the
@@ -330,7 +400,11 @@ class RealClient {
         this.outq.length = 0;
         sock.removeAllListeners();
         sock.on('error', () => undefined);
-        sock.destroy();
+        if (sock instanceof tls.TLSSocket) {
+          // close_notify first, as a TLS client library does (and the simulated client).
+          sock.end();
+          setTimeout(() => sock.destroy(), 1000).unref();
+        } else sock.destroy();
         this.ended = 'closed-by-client';
         this.endedAtUs = this.now();
         break;
@@ -384,7 +458,7 @@ export function playClients(sc: Scenario, opts: PlayOptions): Promise<PlayResult
       settleTimer = setTimeout(tick, opts.settleMs);
     };
     const horizon = setTimeout(() => end('horizon'), opts.horizonMs);
-    for (const spec of sc.clients) clients.push(new RealClient(spec, opts, now, check));
+    for (const spec of sc.clients) clients.push(new RealClient(spec, sc, opts, now, check));
     for (const c of clients) c.start();
     check();
   });

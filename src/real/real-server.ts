@@ -36,6 +36,11 @@ export interface RealServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /**
+   * The tls-port to listen on instead of the directive's (0 picks a free port); omitted: the
+   * tls-port directive, if any.
+   */
+  tlsPort?: number;
   /** Names a connection by its peer address (the conformance harness knows its clients' ports). */
   resolve?: (conn: ConnRef) => string | undefined;
   /** Event kinds to record (all when omitted). */
@@ -52,6 +57,8 @@ export interface RealServerOptions {
 export interface RealServer {
   /** The port actually listened on. */
   readonly port: number;
+  /** The tls-port actually listened on; 0 when there is none. */
+  readonly tlsPort: number;
   readonly server: Server;
   readonly backend: NetBackend;
   readonly recorder: LiveRecorder;
@@ -87,12 +94,18 @@ export async function startRealServer(opts: RealServerOptions): Promise<RealServ
   const bound = await backend.bindListener(opts.host, opts.port, config['tcp-backlog']);
   config.bind = [opts.host];
   config.port = bound > 0 ? bound : opts.port;
+  const wantTls = opts.tlsPort ?? (config['tls-port'] || null);
+  if (wantTls !== null) {
+    const tlsBound = await backend.bindListener(opts.host, wantTls, config['tcp-backlog']);
+    config['tls-port'] = tlsBound > 0 ? tlsBound : wantTls;
+  }
   const server = new Server(backend, config, { commandUs: 0, byteNs: 0 });
   server.listenersAfterStart = false;
   let stopped = false;
   let driver: LoopDriver | null = null;
   const handle: RealServer = {
     port: config.port,
+    tlsPort: config['tls-port'],
     server,
     backend,
     recorder,

@@ -46,6 +46,8 @@ function confValue(v: string): string {
 
 export interface RedisProcess {
   readonly port: number;
+  /** The tls-port it listens on; 0 when the directives have none. */
+  readonly tlsPort: number;
   readonly pid: number;
   /** The server's output so far (its log; last 256 KiB). */
   log(): string;
@@ -88,7 +90,8 @@ export interface StartRedisOptions {
 
 /**
  * Starts redis-server on 127.0.0.1 and a free port, with the directives in a temporary config file
- * plus `--port P --bind 127.0.0.1 --daemonize no --save '' --appendonly no --dir TMP`. Retries
+ * plus `--port P --bind 127.0.0.1 --daemonize no --save '' --appendonly no --dir TMP` (and
+ * `--tls-port` on another free port when the directives have a tls-port). Retries
  * with another port if the chosen one was taken meanwhile. Throws with the server's log if it
  * does not come up.
  */
@@ -96,7 +99,8 @@ export async function startRedisServer(opts: StartRedisOptions): Promise<RedisPr
   let lastErr: Error | null = null;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOnce(opts, await freePort());
+      const wantsTls = Number(opts.directives['tls-port'] ?? 0) > 0;
+      return await startOnce(opts, await freePort(), wantsTls ? await freePort() : 0);
     } catch (e) {
       lastErr = e as Error;
       if (!/Address already in use/.test(lastErr.message)) break;
@@ -105,15 +109,16 @@ export async function startRedisServer(opts: StartRedisOptions): Promise<RedisPr
   throw lastErr!;
 }
 
-async function startOnce(opts: StartRedisOptions, port: number): Promise<RedisProcess> {
+async function startOnce(opts: StartRedisOptions, port: number, tlsPort: number): Promise<RedisProcess> {
   installExitHook();
   const dir = mkdtempSync(join(tmpdir(), 'redsim-redis-'));
   const conf = join(dir, 'redis.conf');
   const lines = Object.entries(opts.directives)
-    .filter(([k]) => !['port', 'bind'].includes(k))
+    .filter(([k]) => !['port', 'bind', 'tls-port'].includes(k))
     .map(([k, v]) => `${k} ${confValue(v)}`);
   writeFileSync(conf, lines.join('\n') + '\n');
   const args = [conf, '--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'no', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', ''];
+  if (tlsPort) args.push('--tls-port', String(tlsPort));
   let child: ChildProcess;
   if (opts.nofile) {
     // The shell lowers the limits (soft first: the hard limit may not go below it), then becomes redis-server.
@@ -147,6 +152,7 @@ async function startOnce(opts: StartRedisOptions, port: number): Promise<RedisPr
   let stopping: Promise<void> | null = null;
   const proc: RedisProcess = {
     port,
+    tlsPort,
     pid: child.pid ?? -1,
     log: () => out,
     exitCode: () => code,
