@@ -7,7 +7,8 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Filler, isFiller, type Segment } from '../base/bytes.ts';
 import { ReplyReader, renderReply, type Reply } from '../protocol/reply-reader.ts';
-import { encodeCommand, type ClientObservation } from '../scenario/actor.ts';
+import type { ClientObservation } from '../scenario/actor.ts';
+import { ScriptRunner, type ScriptIo } from '../scenario/script.ts';
 import { clientTarget } from '../scenario/addresses.ts';
 import type { ClientSpec, ClientTls, Scenario, Step } from '../scenario/types.ts';
 import type { ThrowawayCerts } from './certs.ts';
@@ -95,22 +96,14 @@ function* chunks(segs: Iterable<Segment>): Generator<Buffer> {
   yield* flush();
 }
 
-/** A pipeline's commands, encoded lazily (repeat may be large). */
-function* pipelineSegments(commands: Step & { op: 'pipeline' }): Generator<Segment> {
-  for (let i = 0; i < commands.repeat; i++) for (const cmd of commands.commands) yield* encodeCommand(cmd);
-}
 
-type Wait = { kind: 'replies'; count: number } | { kind: 'closed' } | { kind: 'time' } | { kind: 'connect' };
-
-class RealClient {
+class RealClient implements ScriptIo {
   private sock: net.Socket | null = null;
-  private step = 0;
-  private wait: Wait | null = { kind: 'connect' };
   private readonly reader = new ReplyReader();
-  readonly replies: string[] = [];
+  /** The script's interpreter (shared with the simulated client). */
+  private readonly script: ScriptRunner;
   ended: ClientObservation['ended'] = null;
   endedAtUs: number | null = null;
-  private scriptDone = false;
   /** Byte sources waiting to be written, in order. */
   private readonly outq: Array<Iterator<Buffer>> = [];
   /** Writes handed to Node whose callback has not come yet. */
@@ -128,14 +121,21 @@ class RealClient {
     private readonly opts: PlayOptions,
     private readonly now: () => number,
     private readonly changed: () => void,
-  ) {}
+  ) {
+    this.script = new ScriptRunner(spec.script, this);
+  }
+
+  /** The replies received so far, rendered. */
+  get replies(): string[] {
+    return this.script.replies;
+  }
 
   get done(): boolean {
-    return this.scriptDone && !this.writing;
+    return this.script.done && !this.writing;
   }
 
   observation(): ClientObservation {
-    return { name: this.spec.name, replies: this.replies, ended: this.ended, endedAtUs: this.endedAtUs, stepsLeft: this.spec.script.length - this.step };
+    return { name: this.spec.name, replies: this.replies, ended: this.ended, endedAtUs: this.endedAtUs, stepsLeft: this.script.stepsLeft };
   }
 
   start(): void {
@@ -147,7 +147,7 @@ class RealClient {
   teardown(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.scriptDone = true;
+    this.script.done = true;
     if (this.sock) {
       this.sock.removeAllListeners();
       this.sock.on('error', () => undefined);
@@ -177,14 +177,14 @@ class RealClient {
       if (this.sock !== s) return;
       this.opts.onConnected?.(this.spec.name, `${s.localAddress}:${s.localPort}`);
       if (spec) return; // the script starts once the handshake is done
-      this.wait = null;
-      this.advance();
+      this.script.wait = null;
+      this.script.advance();
     });
     if (spec) {
       s.on('secureConnect', () => {
         if (this.sock !== s) return;
-        this.wait = null;
-        this.advance();
+        this.script.wait = null;
+        this.script.advance();
       });
     }
     s.on('data', (b: Buffer) => this.onData(b));
@@ -194,7 +194,7 @@ class RealClient {
         this.connectionEnded('tls-error');
         return;
       }
-      if (this.wait?.kind === 'connect' && !(spec && e.code === 'ECONNRESET')) {
+      if (this.script.wait?.kind === 'connect' && !(spec && e.code === 'ECONNRESET')) {
         this.sock = null;
         this.finish(e.code === 'ECONNREFUSED' ? 'refused' : 'timeout');
         return;
@@ -226,11 +226,11 @@ class RealClient {
       this.finish(null);
     };
     raw.on('error', (e: NodeJS.ErrnoException) => {
-      if (this.wait?.kind === 'connect') this.finish(e.code === 'ECONNREFUSED' ? 'refused' : 'timeout');
+      if (this.script.wait?.kind === 'connect') this.finish(e.code === 'ECONNREFUSED' ? 'refused' : 'timeout');
     });
     raw.on('connect', () => {
       this.opts.onConnected?.(this.spec.name, `${raw.localAddress}:${raw.localPort}`);
-      this.wait = null;
+      this.script.wait = null;
       if (spec.cut === 'half-hello') {
         void captureClientHello(opts).then((hello) => {
           raw.end(hello.subarray(0, Math.floor(hello.length / 2)));
@@ -253,7 +253,7 @@ class RealClient {
       this.connectionEnded('reset');
       return;
     }
-    this.checkWait();
+    this.script.checkWait();
     this.changed();
   }
 
@@ -274,8 +274,8 @@ class RealClient {
     s.on('error', () => undefined);
     s.destroy();
     this.outq.length = 0;
-    this.wait = null;
-    this.advance();
+    this.script.wait = null;
+    this.script.advance();
     this.changed();
   }
 
@@ -284,12 +284,12 @@ class RealClient {
       this.ended = ended;
       this.endedAtUs = this.now();
     }
-    this.scriptDone = true;
-    this.wait = null;
+    this.script.stop();
     this.changed();
   }
 
-  private send(segs: Iterable<Segment>): void {
+  /** ScriptIo: queues a step's bytes and writes what the socket takes. */
+  send(segs: Iterable<Segment>): void {
     this.outq.push(chunks(segs));
     this.pump();
   }
@@ -323,95 +323,59 @@ class RealClient {
     return this.sock !== null && (this.outq.length > 0 || this.inflight > 0);
   }
 
-  private advance(): void {
-    while (!this.scriptDone && this.wait === null) {
-      if (this.step >= this.spec.script.length) {
-        this.scriptDone = true;
-        this.changed();
-        return;
-      }
-      const st = this.spec.script[this.step]!;
-      if (this.sock === null && st.op !== 'wait') {
-        this.scriptDone = true; // the connection is gone: the rest cannot run
-        this.changed();
-        return;
-      }
-      this.step++;
-      this.run(st);
-    }
-    if (this.wait) this.checkWait();
+  // ---- ScriptIo: what the script's steps do on a real socket --------------------------------
+
+  connected(): boolean {
+    return this.sock !== null;
   }
 
-  private checkWait(): void {
-    const w = this.wait;
-    if (!w) return;
-    if ((w.kind === 'replies' && this.replies.length >= w.count) || (w.kind === 'closed' && this.sock === null)) {
-      this.wait = null;
-      this.advance();
-    }
+  after(us: number, then: () => void): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      then();
+    }, us / 1000);
   }
 
-  private run(s: Step): void {
-    switch (s.op) {
-      case 'call':
-        this.send(encodeCommand(s.args));
-        this.wait = { kind: 'replies', count: this.replies.length + 1 };
-        break;
-      case 'send':
-        this.send(encodeCommand(s.args));
-        break;
-      case 'inline':
-        this.send([Buffer.from(s.text + '\r\n', 'utf8')]);
-        break;
-      case 'raw':
-        this.send(s.bytes);
-        break;
-      case 'pipeline':
-        this.send(pipelineSegments(s));
-        break;
-      case 'wait':
-        this.wait = { kind: 'time' };
-        this.timer = setTimeout(() => {
-          this.timer = null;
-          this.wait = null;
-          this.advance();
-        }, s.us / 1000);
-        break;
-      case 'wait-replies':
-        this.wait = { kind: 'replies', count: s.count };
-        break;
-      case 'wait-closed':
-        this.wait = { kind: 'closed' };
-        break;
-      case 'stop-reading':
-        this.paused = true;
-        this.sock?.pause();
-        break;
-      case 'resume-reading':
-        this.paused = false;
-        if (this.pendingEnd) this.connectionEnded(this.pendingEnd);
-        else this.sock?.resume();
-        break;
-      case 'close': {
-        // close(2): queued bytes still go out, then FIN (RST if unread input is pending), as the
-        // simulated client does; bytes the program had not yet handed to the socket are dropped.
-        const sock = this.sock!;
-        this.sock = null;
-        this.outq.length = 0;
-        sock.removeAllListeners();
-        sock.on('error', () => undefined);
-        if (sock instanceof tls.TLSSocket) {
-          // close_notify first, as a TLS client library does (and the simulated client).
-          sock.end();
-          setTimeout(() => sock.destroy(), 1000).unref();
-        } else sock.destroy();
-        this.ended = 'closed-by-client';
-        this.endedAtUs = this.now();
-        break;
-      }
-      case 'vanish':
-        throw new Error('vanish cannot be played on real sockets (the harness should have refused this scenario)');
-    }
+  proceed(): void {
+    this.script.advance();
+  }
+
+  stopReading(): void {
+    this.paused = true;
+    this.sock?.pause();
+  }
+
+  resumeReading(): void {
+    this.paused = false;
+    if (this.pendingEnd) this.connectionEnded(this.pendingEnd);
+    else this.sock?.resume();
+  }
+
+  /**
+   * close(2): queued bytes still go out, then FIN (RST if unread input is pending), as the
+   * simulated client does; bytes the program had not yet handed to the socket are dropped.
+   */
+  close(): void {
+    const sock = this.sock!;
+    this.sock = null;
+    this.outq.length = 0;
+    sock.removeAllListeners();
+    sock.on('error', () => undefined);
+    if (sock instanceof tls.TLSSocket) {
+      // close_notify first, as a TLS client library does (and the simulated client).
+      sock.end();
+      setTimeout(() => sock.destroy(), 1000).unref();
+    } else sock.destroy();
+    this.ended = 'closed-by-client';
+    this.endedAtUs = this.now();
+  }
+
+  vanish(): void {
+    throw new Error('vanish cannot be played on real sockets (the harness should have refused this scenario)');
+  }
+
+  scriptEnded(): void {
+    this.changed();
   }
 }
 

@@ -1,7 +1,7 @@
 // A simulated client program: connects at its time, plays its script step by step on a client
 // machine's socket, reads and decodes replies, and records what it observes. It drives the kernel's
 // syscalls directly (it is the world outside the server), never the core.
-import { ByteQueue, Filler, isFiller, segmentsLength, sliceSegment, type Segment } from '../base/bytes.ts';
+import { ByteQueue, segmentsLength, sliceSegment, type Segment } from '../base/bytes.ts';
 import { EAGAIN, EINPROGRESS, EPROTO, errnoName } from '../base/errno.ts';
 import { DONE, TlsSession } from '../tls/session.ts';
 import type { Host } from '../kernel/host.ts';
@@ -10,82 +10,10 @@ import type { TimerHandle } from '../kernel/scheduler.ts';
 import type { Watcher } from '../kernel/socket.ts';
 import { ReplyReader, renderReply } from '../protocol/reply-reader.ts';
 import { fmtDuration } from './build.ts';
-import type { ArgSpec, ClientSpec, Step } from './types.ts';
+import { ScriptRunner, type ScriptIo } from './script.ts';
+import type { ClientSpec } from './types.ts';
 
-const CRLF = Buffer.from('\r\n');
 const READ_CHUNK = 16384;
-
-/** Encodes one command as a RESP multibulk; `{fill}` arguments stay virtual. */
-export function encodeCommand(args: readonly ArgSpec[], out: Segment[] = []): Segment[] {
-  out.push(Buffer.from(`*${args.length}\r\n`));
-  for (const a of args) {
-    if (typeof a === 'string') {
-      const b = Buffer.from(a, 'utf8');
-      out.push(Buffer.from(`$${b.length}\r\n`), b, CRLF);
-    } else {
-      out.push(Buffer.from(`$${a.fill}\r\n`), new Filler(a.fill), CRLF);
-    }
-  }
-  return out;
-}
-
-/**
- * Performance: a script step's bytes are encoded once and reused (steps are immutable; so are the
- * encoded runs, which lets the kernel keep them by reference), with adjacent real runs merged into
- * one Buffer — a request is one run instead of seven. The bytes sent are the same.
- */
-const encodedCache = new WeakMap<object, readonly Segment[]>();
-
-function mergeRuns(segs: readonly Segment[]): Segment[] {
-  const out: Segment[] = [];
-  let pending: Buffer[] = [];
-  const flushReal = () => {
-    if (pending.length === 1) out.push(pending[0]!);
-    else if (pending.length > 1) out.push(Buffer.concat(pending));
-    pending = [];
-  };
-  for (const seg of segs) {
-    if (seg.length === 0) continue;
-    if (isFiller(seg)) {
-      flushReal();
-      out.push(seg);
-    } else pending.push(seg);
-  }
-  flushReal();
-  return out;
-}
-
-/** The encoded bytes of a command (cached per argument list). */
-function encodedCommand(args: readonly ArgSpec[]): readonly Segment[] {
-  let segs = encodedCache.get(args);
-  if (!segs) encodedCache.set(args, (segs = mergeRuns(encodeCommand(args))));
-  return segs;
-}
-
-/** Encoded pipelines of one command, per argument list and repeat count. */
-const repeatedCache = new WeakMap<object, Map<number, readonly Segment[]>>();
-
-/** The encoded bytes of a pipeline step (cached per step, and per command and count). */
-function encodedPipeline(s: Extract<Step, { op: 'pipeline' }>): readonly Segment[] {
-  if (s.commands.length === 1) {
-    const args = s.commands[0]!;
-    let byCount = repeatedCache.get(args);
-    if (!byCount) repeatedCache.set(args, (byCount = new Map()));
-    let segs = byCount.get(s.repeat);
-    if (!segs) byCount.set(s.repeat, (segs = encodedSteps(s)));
-    return segs;
-  }
-  let segs = encodedCache.get(s);
-  if (!segs) encodedCache.set(s, (segs = encodedSteps(s)));
-  return segs;
-}
-
-function encodedSteps(s: Extract<Step, { op: 'pipeline' }>): readonly Segment[] {
-  // From each command's cached encoding (scripts often repeat the same argument lists).
-  const all: Segment[] = [];
-  for (let i = 0; i < s.repeat; i++) for (const cmd of s.commands) for (const seg of encodedCommand(cmd)) all.push(seg);
-  return mergeRuns(all);
-}
 
 /** The scheduled connect (a shared task: no closure per client while thousands wait to connect). */
 function connectTask(a: ClientActor): void {
@@ -96,12 +24,6 @@ function connectTask(a: ClientActor): void {
 function connectTimeoutTask(a: ClientActor): void {
   a.giveUpConnecting();
 }
-
-type Wait =
-  | { kind: 'replies'; count: number }
-  | { kind: 'closed' }
-  | { kind: 'time' }
-  | { kind: 'connect' };
 
 /** What the client saw of its connection, for expectations and reports. */
 export interface ClientObservation {
@@ -117,18 +39,15 @@ export interface ClientObservation {
   stepsLeft: number;
 }
 
-export class ClientActor implements Watcher {
+export class ClientActor implements Watcher, ScriptIo {
   private fd = -1;
-  private step = 0;
-  private wait: Wait | null = { kind: 'connect' };
   private reading = true;
   private readonly out = new ByteQueue();
   private readonly reader = new ReplyReader();
-  readonly replies: string[] = [];
+  /** The script's interpreter (shared with the real-socket player). */
+  private readonly script: ScriptRunner;
   ended: ClientObservation['ended'] = null;
   endedAtUs: number | null = null;
-  /** Every step has run (or can no longer run). */
-  private scriptDone = false;
   /** The client side of TLS (for a `tls` client, once connected). */
   private tls: TlsSession | null = null;
   private tlsHelloSent = false;
@@ -140,7 +59,14 @@ export class ClientActor implements Watcher {
     private readonly host: Host,
     readonly spec: ClientSpec,
     private readonly server: { ip: string; port: number },
-  ) {}
+  ) {
+    this.script = new ScriptRunner(spec.script, this);
+  }
+
+  /** The replies received so far, rendered. */
+  get replies(): string[] {
+    return this.script.replies;
+  }
 
   /** Schedules the connect at the client's start time. */
   start(): void {
@@ -153,11 +79,11 @@ export class ClientActor implements Watcher {
    * closed fd is never reopened): run.ts relies on this.
    */
   get done(): boolean {
-    return this.scriptDone && (this.out.length === 0 || this.fd === -1);
+    return this.script.done && (this.out.length === 0 || this.fd === -1);
   }
 
   observation(): ClientObservation {
-    return { name: this.spec.name, replies: this.replies, ended: this.ended, endedAtUs: this.endedAtUs, stepsLeft: this.spec.script.length - this.step };
+    return { name: this.spec.name, replies: this.replies, ended: this.ended, endedAtUs: this.endedAtUs, stepsLeft: this.script.stepsLeft };
   }
 
   /** Whether `client` events are recorded (performance: nothing is built for them otherwise). */
@@ -191,14 +117,13 @@ export class ClientActor implements Watcher {
    */
   giveUpConnecting(): void {
     this.connectTimer = null;
-    if (this.wait?.kind !== 'connect' || this.fd === -1) return;
+    if (this.script.wait?.kind !== 'connect' || this.fd === -1) return;
     this.host.close(this.fd);
     this.fd = -1;
     this.ended = 'timeout';
     this.endedAtUs = this.kernel.now;
     this.note('connect-timeout', `gave up after ${fmtDuration(this.spec.connectTimeoutUs!)}`);
-    this.scriptDone = true;
-    this.wait = null;
+    this.script.stop();
   }
 
   private cancelConnectTimer(): void {
@@ -215,13 +140,13 @@ export class ClientActor implements Watcher {
     if (this.fd === -1) return;
     const sock = this.host.socketAt(this.fd);
     if (!sock) return;
-    if (this.wait?.kind === 'connect') {
+    if (this.script.wait?.kind === 'connect') {
       if (sock.state === 'established') {
         this.cancelConnectTimer();
         if (this.spec.tls) {
           if (!this.tlsHandshake()) return;
         } else this.note('connected', sock.laddr);
-        this.wait = null;
+        this.script.wait = null;
       } else if (sock.error) {
         this.cancelConnectTimer();
         this.finish(sock.error === 111 ? 'refused' : 'timeout', errnoName(sock.error));
@@ -230,7 +155,7 @@ export class ClientActor implements Watcher {
     }
     if (this.reading) this.drainReads();
     this.flush();
-    if (!this.scriptDone) this.advance();
+    if (!this.script.done) this.script.advance();
   }
 
   /**
@@ -294,9 +219,9 @@ export class ClientActor implements Watcher {
     this.ended = 'tls-error';
     this.endedAtUs = this.kernel.now;
     this.note('tls-error', why);
-    this.wait = null;
-    if (this.step === 0 && !this.tls?.handshakeDone) this.finish(null);
-    else this.advance();
+    this.script.wait = null;
+    if (!this.script.started && !this.tls?.handshakeDone) this.finish(null);
+    else this.script.advance();
   }
 
   private drainReads(): void {
@@ -327,8 +252,8 @@ export class ClientActor implements Watcher {
     this.host.close(this.fd);
     this.fd = -1;
     // A wait for replies or for the close is over: nothing more will come.
-    this.wait = null;
-    this.advance();
+    this.script.wait = null;
+    this.script.advance();
   }
 
   private finish(ended: ClientObservation['ended'], detail?: string): void {
@@ -337,11 +262,11 @@ export class ClientActor implements Watcher {
       this.endedAtUs = this.kernel.now;
       this.note(ended, detail);
     }
-    this.scriptDone = true;
-    this.wait = null;
+    this.script.stop();
   }
 
-  private send(segs: readonly Segment[]): void {
+  /** ScriptIo: a step's bytes go straight to write() when nothing is queued, else after what is. */
+  send(segs: readonly Segment[]): void {
     if (this.out.length === 0 && this.fd !== -1 && !this.tls) {
       // Performance: nothing is queued, so the runs go straight to write(); only what the socket
       // did not take is queued (the same bytes, in the same order, as queueing everything first).
@@ -377,95 +302,50 @@ export class ClientActor implements Watcher {
     if (n > 0) this.out.skip(n);
   }
 
-  /** Runs steps until one has to wait. */
-  private advance(): void {
-    while (!this.scriptDone && this.wait === null) {
-      if (this.step >= this.spec.script.length) {
-        this.scriptDone = true;
-        this.note('script-done');
-        return;
-      }
-      if (this.fd === -1 && this.needsConnection(this.spec.script[this.step]!)) {
-        // The connection is gone: the rest of the script cannot run.
-        this.note('script-abandoned', `${this.spec.script.length - this.step} steps left`);
-        this.scriptDone = true;
-        return;
-      }
-      this.run(this.spec.script[this.step++]!);
-    }
-    if (this.wait) this.checkWait();
+  // ---- ScriptIo: what the script's steps do on the virtual kernel ---------------------------
+
+  connected(): boolean {
+    return this.fd !== -1;
   }
 
-  private needsConnection(s: Step): boolean {
-    return s.op !== 'wait';
+  after(us: number, then: () => void): void {
+    this.kernel.sched.after(us, then);
   }
 
-  private checkWait(): void {
-    const w = this.wait;
-    if (!w) return;
-    const satisfied = (w.kind === 'replies' && this.replies.length >= w.count) || (w.kind === 'closed' && this.fd === -1);
-    if (satisfied) {
-      this.wait = null;
-      this.advance();
-    }
+  proceed(): void {
+    if (this.fd !== -1) this.onReady();
+    else this.script.advance();
   }
 
-  private run(s: Step): void {
-    switch (s.op) {
-      case 'call':
-        this.send(encodedCommand(s.args));
-        this.wait = { kind: 'replies', count: this.replies.length + 1 };
-        break;
-      case 'send':
-        this.send(encodedCommand(s.args));
-        break;
-      case 'inline':
-        this.send([Buffer.from(s.text + '\r\n', 'utf8')]);
-        break;
-      case 'raw':
-        this.send(s.bytes.slice());
-        break;
-      case 'pipeline':
-        this.send(encodedPipeline(s));
-        break;
-      case 'wait':
-        this.wait = { kind: 'time' };
-        this.kernel.sched.after(s.us, () => {
-          this.wait = null;
-          if (this.fd !== -1) this.onReady();
-          else this.advance();
-        });
-        break;
-      case 'wait-replies':
-        this.wait = { kind: 'replies', count: s.count };
-        break;
-      case 'wait-closed':
-        this.wait = { kind: 'closed' };
-        break;
-      case 'stop-reading':
-        this.reading = false;
-        this.note('stop-reading');
-        break;
-      case 'resume-reading':
-        this.reading = true;
-        this.note('resume-reading');
-        this.drainReads();
-        break;
-      case 'close':
-        this.tls?.shutdown(); // close_notify first, as a TLS client library does
-        this.host.close(this.fd);
-        this.fd = -1;
-        this.ended = 'closed-by-client';
-        this.endedAtUs = this.kernel.now;
-        this.note('close');
-        break;
-      case 'vanish':
-        this.kernel.vanish(this.host);
-        this.ended = 'vanished';
-        this.endedAtUs = this.kernel.now;
-        this.fd = -1;
-        this.scriptDone = true;
-        break;
-    }
+  stopReading(): void {
+    this.reading = false;
+    this.note('stop-reading');
+  }
+
+  resumeReading(): void {
+    this.reading = true;
+    this.note('resume-reading');
+    this.drainReads();
+  }
+
+  close(): void {
+    this.tls?.shutdown(); // close_notify first, as a TLS client library does
+    this.host.close(this.fd);
+    this.fd = -1;
+    this.ended = 'closed-by-client';
+    this.endedAtUs = this.kernel.now;
+    this.note('close');
+  }
+
+  vanish(): void {
+    this.kernel.vanish(this.host);
+    this.ended = 'vanished';
+    this.endedAtUs = this.kernel.now;
+    this.fd = -1;
+  }
+
+  scriptEnded(abandoned: boolean, left: number): void {
+    if (abandoned) this.note('script-abandoned', `${left} steps left`);
+    else this.note('script-done');
   }
 }

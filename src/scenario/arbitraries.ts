@@ -13,7 +13,7 @@
 // about and lets the rest vary. Defaults are deliberately small (few clients, short scripts, short
 // horizons) so that a property runs dozens of scenarios in seconds and shrinks quickly.
 import fc from 'fast-check';
-import { encodeCommand } from './actor.ts';
+import { encodeCommand } from './script.ts';
 import { makeScenario, scenarioToYaml, withChanges, type ClientInput, type ScenarioInput } from './build.ts';
 import type { ArgSpec, FaultSpec, LinkSpec, Scenario, Step } from './types.ts';
 import type { Direction } from '../kernel/types.ts';

@@ -6,7 +6,7 @@
 // fail the way the property failed (e.g. "the timeline lacks the close of c1 at t=…"), so a saved
 // counterexample reproduces with the plain run command. Properties that compare several runs
 // (determinism) cannot always be written as one run's expectations; they say so in `note`.
-import { encodeCommand } from './actor.ts';
+import { encodeCommand } from './script.ts';
 import { makeScenario, steps, withChanges, type ExpectationInput } from './build.ts';
 import { observeRun, type ClientView, type ObservedRun } from './observe.ts';
 import { runScenario, type RunResult } from './run.ts';

@@ -5,7 +5,7 @@
 import { describe, it } from 'vitest';
 import { ByteQueue, type Segment } from '../../src/base/bytes.ts';
 import { RequestParser } from '../../src/protocol/request-parser.ts';
-import { encodeCommand } from '../../src/scenario/actor.ts';
+import { encodeCommand } from '../../src/scenario/script.ts';
 import { fragmentation, renamed, type ScenarioProperty } from '../../src/scenario/properties.ts';
 import { runScenario } from '../../src/scenario/run.ts';
 import type { Step } from '../../src/scenario/types.ts';
