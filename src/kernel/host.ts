@@ -211,6 +211,17 @@ export class Host {
     return n;
   }
 
+  /**
+   * The socket under a TLS session on `fd` (raw read and write; the runs written are never
+   * modified afterwards, see write()).
+   */
+  rawIo(fd: number): { read(max: number): Segment[] | number; write(data: readonly Segment[], max: number): number } {
+    return {
+      read: (max) => this.read(fd, max),
+      write: (data, max) => this.write(fd, data, max, true),
+    };
+  }
+
   /** shutdown(SHUT_WR): a FIN follows the queued bytes. */
   shutdown(fd: number, how: number): number {
     const s = this.fds[fd];

@@ -91,12 +91,7 @@ export class SimBackend implements Backend {
   tlsAccept(fd: number, opts: TlsServerOptions): number {
     if (!this.host.socketAt(fd)) return -EBADF;
     if (this.tls[fd]) return -EINVAL;
-    const host = this.host;
-    const io = {
-      read: (max: number) => host.read(fd, max),
-      write: (data: readonly Segment[], max: number) => host.write(fd, data, max, true),
-    };
-    this.tls[fd] = new TlsSession(io, { role: 'server', authClients: opts.authClients }, this.tlsCost, (us) => this.kernel.spend(us));
+    this.tls[fd] = new TlsSession(this.host.rawIo(fd), { role: 'server', authClients: opts.authClients }, this.tlsCost, (us) => this.kernel.spend(us));
     return 0;
   }
   tlsHandshake(fd: number): number {

@@ -167,13 +167,7 @@ export class ClientActor implements Watcher, ScriptIo {
     const sock = this.host.socketAt(this.fd)!;
     if (!this.tls) {
       this.note('connected', sock.laddr);
-      const fd = this.fd;
-      const host = this.host;
-      const io = {
-        read: (max: number) => host.read(fd, max),
-        write: (data: readonly Segment[], max: number) => host.write(fd, data, max, true),
-      };
-      this.tls = new TlsSession(io, { role: 'client', cert: spec.cert, trustServer: spec.trustServer }, null, null);
+      this.tls = new TlsSession(this.host.rawIo(this.fd), { role: 'client', cert: spec.cert, trustServer: spec.trustServer }, null, null);
       if (spec.cut === 'half-hello') {
         const hello = this.tls.clientHello();
         let half = Math.floor(segmentsLength(hello) / 2);

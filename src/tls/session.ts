@@ -9,9 +9,9 @@ import { ByteQueue, sliceSegment, type Segment } from '../base/bytes.ts';
 import { EAGAIN, EPROTO, strerror } from '../base/errno.ts';
 import { alertError, sslError, ZERO_ERROR, type SslReason } from './errors.ts';
 import {
-  ALERT, CERT_CODES, CERT_KINDS, CT_ALERT, CT_APPLICATION_DATA, CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE,
+  AEAD_TAG, ALERT, CERT_CODES, CERT_KINDS, CT_ALERT, CT_APPLICATION_DATA, CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE,
   MAX_PLAINTEXT, MAX_RECORD_BODY, MSG_CLIENT_FINISHED, MSG_CLIENT_HELLO, MSG_NEW_SESSION_TICKET,
-  MSG_SERVER_FINISHED, MSG_SERVER_HELLO, RECORD_HEADER, RECORD_OVERHEAD, WIRE, alertRecord, plainAlertRecord, plainRecord,
+  MSG_SERVER_FINISHED, MSG_SERVER_HELLO, RECORD_HEADER, WIRE, alertRecord, plainAlertRecord, plainRecord,
   protectedMessage, protectedRecord, type CertKind,
 } from './wire.ts';
 
@@ -61,12 +61,14 @@ interface Rec {
   type: number;
   /** For protected records, the inner content type; otherwise `type`. */
   inner: number;
-  /** Content (plaintext), with its first two bytes as numbers for handshake messages. */
+  /** Content of a protected record (empty for plaintext ones); its first two bytes as numbers. */
   content: Segment[];
   len: number;
   b0: number;
   b1: number;
 }
+
+const NO_CONTENT: Segment[] = [];
 
 /** readRecord's outcomes other than a record. */
 const AGAIN = -EAGAIN;
@@ -257,7 +259,7 @@ export class TlsSession {
     this.rwire.skip(RECORD_HEADER);
     this.firstRecord = false;
     if (type === CT_APPLICATION_DATA) {
-      const len = bodyLen - 1 - (RECORD_OVERHEAD - RECORD_HEADER - 1);
+      const len = bodyLen - 1 - AEAD_TAG; // inner content type, then the tag
       const inner = this.rwire.byteAt(len);
       const b0 = len > 0 ? this.rwire.byteAt(0) : -1;
       const b1 = len > 1 ? this.rwire.byteAt(1) : -1;
@@ -268,8 +270,9 @@ export class TlsSession {
     }
     const b0 = bodyLen > 0 ? this.rwire.byteAt(0) : -1;
     const b1 = bodyLen > 1 ? this.rwire.byteAt(1) : -1;
-    const content = this.rwire.take(bodyLen);
-    return { type, inner: type, content, len: bodyLen, b0, b1 };
+    // Plaintext records (hello, change_cipher_spec, early alerts) matter only by their first bytes.
+    this.rwire.skip(bodyLen);
+    return { type, inner: type, content: NO_CONTENT, len: bodyLen, b0, b1 };
   }
 
   private bodyLen(): number {

@@ -36,7 +36,8 @@ export const MSG_NEW_SESSION_TICKET = 4;
  */
 export type CertKind = 'valid' | 'none' | 'untrusted' | 'expired';
 export const CERT_CODES: Record<CertKind, number> = { none: 0, valid: 1, untrusted: 2, expired: 3 };
-export const CERT_KINDS: CertKind[] = ['none', 'valid', 'untrusted', 'expired'];
+/** CertKind by code (the inverse of CERT_CODES). */
+export const CERT_KINDS: CertKind[] = (Object.keys(CERT_CODES) as CertKind[]).sort((a, b) => CERT_CODES[a] - CERT_CODES[b]);
 
 /**
  * Sizes on the wire, in bytes, of the handshake flights (record headers included), as measured
