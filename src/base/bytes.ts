@@ -105,6 +105,18 @@ export class ByteQueue {
   pushAll(segs: readonly Segment[]): void {
     for (const s of segs) this.push(s);
   }
+  /** Appends `segs` without their first `skip` bytes (what a short write() left unsent). */
+  pushAllAfter(segs: readonly Segment[], skip: number): void {
+    for (const seg of segs) {
+      if (skip >= seg.length) {
+        skip -= seg.length;
+        continue;
+      }
+      this.push(skip > 0 ? sliceSegment(seg, skip, seg.length) : seg);
+      skip = 0;
+    }
+  }
+
 
   /** Byte at position i from the front (filler yields its byte). */
   byteAt(i: number): number {

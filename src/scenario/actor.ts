@@ -265,15 +265,7 @@ export class ClientActor implements Watcher, ScriptIo {
       // Performance: nothing is queued, so the runs go straight to write(); only what the socket
       // did not take is queued (the same bytes, in the same order, as queueing everything first).
       const n = this.host.write(this.fd, segs, Infinity, true);
-      let skip = n > 0 ? n : 0;
-      for (const seg of segs) {
-        if (skip >= seg.length) {
-          skip -= seg.length;
-          continue;
-        }
-        this.out.push(skip > 0 ? sliceSegment(seg, skip, seg.length) : seg);
-        skip = 0;
-      }
+      this.out.pushAllAfter(segs, n > 0 ? n : 0);
       return;
     }
     this.out.pushAll(segs);

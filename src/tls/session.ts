@@ -391,15 +391,7 @@ export class TlsSession {
     if (n < 0 && n !== AGAIN) return n;
     const took = Math.max(0, n);
     if (took === total) return 1;
-    let skip = took;
-    for (const s of segs) {
-      if (skip >= s.length) {
-        skip -= s.length;
-        continue;
-      }
-      this.wpending.push(skip > 0 ? sliceSegment(s, skip, s.length) : s);
-      skip = 0;
-    }
+    this.wpending.pushAllAfter(segs, took);
     return 0;
   }
 

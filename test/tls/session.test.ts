@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { ByteQueue, Filler, toBuffer, type Segment } from '../../src/base/bytes.ts';
 import { EAGAIN, EPROTO } from '../../src/base/errno.ts';
-import { DONE, TlsSession, WANT_READ, type ClientSide, type ServerSide } from '../../src/tls/session.ts';
+import { TLS_DONE, TLS_WANT_READ, TLS_WANT_WRITE } from '../../src/loop/backend.ts';
+import { DONE, TlsSession, WANT_READ, WANT_WRITE, type ClientSide, type ServerSide } from '../../src/tls/session.ts';
 import { WIRE } from '../../src/tls/wire.ts';
 
 /** One direction of a connection: a byte queue with a capacity (the socket buffers). */
@@ -57,6 +58,10 @@ function shake(p: ReturnType<typeof pair>): { srv: number; cli: number } {
 }
 
 describe('virtual TLS: handshake bytes', () => {
+  it("reports handshake progress with the Backend's TLS_* values (the core compares against those)", () => {
+    expect([DONE, WANT_READ, WANT_WRITE]).toEqual([TLS_DONE, TLS_WANT_READ, TLS_WANT_WRITE]);
+  });
+
   it('a full handshake with a client certificate sends the measured flights', () => {
     const p = pair();
     expect(shake(p)).toEqual({ srv: DONE, cli: DONE });
